@@ -1,0 +1,284 @@
+#include "btree/cursor.h"
+
+#include <cassert>
+
+namespace ormdb::btree {
+
+Result<PageRef> FetchChild(PageSource& src, const NodeView& parent, int i) {
+  PageId id = parent.child(i);
+  PageType expected = parent.level() == 1 ? PageType::kLeaf : PageType::kBranch;
+  ASSIGN_OR_RETURN(PageRef page, src.Fetch(id, expected));
+  uint8_t level = static_cast<uint8_t>(page.get()[kLevelOffset]);
+  if (level + 1 != parent.level()) {
+    return Status::Corruption("page " + id.ToString() + " at level " + std::to_string(level) + " is a child of page " +
+                              ReadHeader(parent.data()).id.ToString() + " at level " +
+                              std::to_string(parent.level()));
+  }
+  return page;
+}
+
+Status ReadValue(PageSource& src, const LeafValue& v, std::string* out) {
+  out->clear();
+  if (!v.overflow) {
+    out->assign(v.inline_bytes);
+    return Status::OK();
+  }
+  const size_t payload = src.page_size() - kPageHeaderBytes;
+  out->reserve(v.length);
+  PageId id = v.first_page;
+  uint64_t remaining = v.length;
+  while (remaining > 0) {
+    ASSIGN_OR_RETURN(PageRef page, src.Fetch(id, PageType::kOverflow));
+    PageHeader h = ReadHeader(page.get());
+    uint64_t expect = std::min<uint64_t>(remaining, payload);
+    if (h.aux32 != expect) {
+      return Status::Corruption("overflow page " + id.ToString() + " holds " + std::to_string(h.aux32) +
+                                " bytes, the value needs " + std::to_string(expect) + " there");
+    }
+    out->append(page.get() + kPageHeaderBytes, h.aux32);
+    remaining -= expect;
+    if ((remaining == 0) != (h.aux64 == 0)) {
+      return Status::Corruption("overflow page " + id.ToString() + ": chain link " + std::to_string(h.aux64) +
+                                " does not match the value's length");
+    }
+    id = PageId(h.aux64);
+  }
+  return Status::OK();
+}
+
+Status GetFromTree(PageSource& src, std::string_view key, std::string* value) {
+  PageId root = src.root();
+  if (root == kNoPage) return Status::NotFound("key not found");
+  ASSIGN_OR_RETURN(PageRef page, src.Fetch(root, kAnyNode));
+  const uint32_t ps = src.page_size();
+  for (;;) {
+    NodeView v(page.get(), ps);
+    if (v.is_leaf()) {
+      bool exact;
+      int i = v.LowerBound(key, &exact);
+      if (!exact) return Status::NotFound("key not found");
+      return ReadValue(src, v.value(i), value);
+    }
+    ASSIGN_OR_RETURN(page, FetchChild(src, v, v.ChildIndex(key)));
+  }
+}
+
+Cursor::Cursor(PageSource* source, std::shared_ptr<void> keepalive, CursorOptions options)
+    : source_(source), keepalive_(std::move(keepalive)), options_(std::move(options)) {}
+
+bool Cursor::Fail(Status st) {
+  status_ = std::move(st);
+  valid_ = false;
+  path_.clear();
+  return false;
+}
+
+bool Cursor::Descend(std::string_view key) {
+  path_.clear();
+  valid_ = false;
+  version_ = source_->version();
+  PageId root = source_->root();
+  if (root == kNoPage) return false;
+  Result<PageRef> page = source_->Fetch(root, kAnyNode);
+  if (!page.ok()) return Fail(page.status());
+  PageRef p = std::move(page).value();
+  for (;;) {
+    NodeView v(p.get(), source_->page_size());
+    if (v.is_leaf()) {
+      bool exact;
+      path_.push_back(Frame{p, v.LowerBound(key, &exact)});
+      return true;
+    }
+    int ci = v.ChildIndex(key);
+    path_.push_back(Frame{p, ci});
+    Result<PageRef> child = FetchChild(*source_, v, ci);
+    if (!child.ok()) return Fail(child.status());
+    p = std::move(child).value();
+  }
+}
+
+bool Cursor::DescendEdge(bool leftmost) {
+  path_.clear();
+  valid_ = false;
+  version_ = source_->version();
+  PageId root = source_->root();
+  if (root == kNoPage) return false;
+  Result<PageRef> page = source_->Fetch(root, kAnyNode);
+  if (!page.ok()) return Fail(page.status());
+  PageRef p = std::move(page).value();
+  for (;;) {
+    NodeView v(p.get(), source_->page_size());
+    if (v.is_leaf()) {
+      path_.push_back(Frame{p, leftmost ? 0 : v.count() - 1});
+      return true;
+    }
+    int ci = leftmost ? 0 : v.count();
+    path_.push_back(Frame{p, ci});
+    Result<PageRef> child = FetchChild(*source_, v, ci);
+    if (!child.ok()) return Fail(child.status());
+    p = std::move(child).value();
+  }
+}
+
+// Moves the leaf frame to the first entry of the next leaf (or the last entry
+// of the previous one), climbing as far as needed.
+bool Cursor::StepForward() {
+  path_.pop_back();
+  while (!path_.empty()) {
+    Frame& f = path_.back();
+    NodeView v(f.page.get(), source_->page_size());
+    if (f.index < v.count()) {
+      ++f.index;
+      // Descend the leftmost spine of the new subtree.
+      PageRef p;
+      {
+        Result<PageRef> child = FetchChild(*source_, v, f.index);
+        if (!child.ok()) return Fail(child.status());
+        p = std::move(child).value();
+      }
+      for (;;) {
+        NodeView c(p.get(), source_->page_size());
+        if (c.is_leaf()) {
+          path_.push_back(Frame{p, 0});
+          return true;
+        }
+        path_.push_back(Frame{p, 0});
+        Result<PageRef> child = FetchChild(*source_, c, 0);
+        if (!child.ok()) return Fail(child.status());
+        p = std::move(child).value();
+      }
+    }
+    path_.pop_back();
+  }
+  return false;
+}
+
+bool Cursor::StepBackward() {
+  path_.pop_back();
+  while (!path_.empty()) {
+    Frame& f = path_.back();
+    NodeView v(f.page.get(), source_->page_size());
+    if (f.index > 0) {
+      --f.index;
+      PageRef p;
+      {
+        Result<PageRef> child = FetchChild(*source_, v, f.index);
+        if (!child.ok()) return Fail(child.status());
+        p = std::move(child).value();
+      }
+      for (;;) {
+        NodeView c(p.get(), source_->page_size());
+        if (c.is_leaf()) {
+          path_.push_back(Frame{p, c.count() - 1});
+          return true;
+        }
+        path_.push_back(Frame{p, c.count()});
+        Result<PageRef> child = FetchChild(*source_, c, c.count());
+        if (!child.ok()) return Fail(child.status());
+        p = std::move(child).value();
+      }
+    }
+    path_.pop_back();
+  }
+  return false;
+}
+
+void Cursor::Settle(Dir dir) {
+  valid_ = false;
+  for (;;) {
+    if (path_.empty()) return;
+    Frame& leaf = path_.back();
+    NodeView v(leaf.page.get(), source_->page_size());
+    if (leaf.index >= 0 && leaf.index < v.count()) break;
+    // Past this leaf's end (or an empty leaf): continue in the direction of travel.
+    if (dir == Dir::kForward ? !StepForward() : !StepBackward()) {
+      path_.clear();
+      return;
+    }
+  }
+  const Frame& leaf = path_.back();
+  NodeView v(leaf.page.get(), source_->page_size());
+  key_.clear();
+  v.AppendKey(leaf.index, &key_);
+  if (dir == Dir::kForward && options_.upper_bound && key_ >= *options_.upper_bound) return;
+  if (dir == Dir::kBackward && options_.lower_bound && key_ < *options_.lower_bound) return;
+  LeafValue lv = v.value(leaf.index);
+  if (lv.overflow) {
+    Status st = ReadValue(*source_, lv, &value_buf_);
+    if (!st.ok()) {
+      Fail(st);
+      return;
+    }
+    value_ = value_buf_;
+  } else {
+    value_ = lv.inline_bytes;
+  }
+  valid_ = true;
+}
+
+void Cursor::Seek(std::string_view key) {
+  if (options_.lower_bound && key < *options_.lower_bound) key = *options_.lower_bound;
+  if (Descend(key)) Settle(Dir::kForward);
+}
+
+void Cursor::SeekForPrev(std::string_view key) {
+  bool exclusive = false;
+  if (options_.upper_bound && key >= *options_.upper_bound) {
+    key = *options_.upper_bound;
+    exclusive = true;
+  }
+  if (!Descend(key)) return;
+  Frame& leaf = path_.back();
+  NodeView v(leaf.page.get(), source_->page_size());
+  bool exact;
+  leaf.index = v.LowerBound(key, &exact);
+  if (!exact || exclusive) --leaf.index;
+  Settle(Dir::kBackward);
+}
+
+void Cursor::SeekToFirst() {
+  if (options_.lower_bound) {
+    Seek(*options_.lower_bound);
+    return;
+  }
+  if (DescendEdge(true)) Settle(Dir::kForward);
+}
+
+void Cursor::SeekToLast() {
+  if (options_.upper_bound) {
+    SeekForPrev(*options_.upper_bound);
+    return;
+  }
+  if (DescendEdge(false)) Settle(Dir::kBackward);
+}
+
+void Cursor::Next() {
+  if (!valid_) return;
+  if (Stale()) {
+    // The transaction wrote since we looked: find our key again.
+    std::string at = key_;
+    if (!Descend(at)) return;
+    Frame& leaf = path_.back();
+    NodeView v(leaf.page.get(), source_->page_size());
+    bool exact;
+    leaf.index = v.LowerBound(at, &exact);
+    if (exact) ++leaf.index;
+  } else {
+    ++path_.back().index;
+  }
+  Settle(Dir::kForward);
+}
+
+void Cursor::Prev() {
+  if (!valid_) return;
+  if (Stale()) {
+    // Re-descending leaves the index at our key's lower bound; either way the
+    // predecessor is one to the left.
+    std::string at = key_;
+    if (!Descend(at)) return;
+  }
+  --path_.back().index;
+  Settle(Dir::kBackward);
+}
+
+}  // namespace ormdb::btree

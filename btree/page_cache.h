@@ -1,0 +1,44 @@
+// The buffer cache: committed pages by number, bounded in bytes, evicting the
+// least recently used. Sharded so readers on different threads rarely meet on
+// a lock. Pages are immutable and reference counted: eviction drops the
+// cache's reference, a reader still holding the page keeps it alive.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "btree/page.h"
+
+namespace ormdb::btree {
+
+class PageCache {
+ public:
+  PageCache(size_t capacity_bytes, uint32_t page_size);
+
+  PageRef Lookup(PageId id);
+  // Inserts or replaces (a reused page number gets its new contents).
+  void Insert(PageId id, PageRef page);
+  void Erase(PageId id);
+
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;  // guards lru and map
+    std::list<PageId> lru;  // front: most recently used
+    std::unordered_map<PageId, std::pair<PageRef, std::list<PageId>::iterator>> map;
+  };
+  Shard& ShardFor(PageId id) { return shards_[(id.value() * 0x9E3779B97F4A7C15ull) >> 60]; }
+
+  size_t pages_per_shard_;
+  Shard shards_[kShards];
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+};
+
+}  // namespace ormdb::btree

@@ -1,0 +1,433 @@
+#include "btree/pager.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "btree/node.h"
+
+namespace ormdb::btree {
+namespace {
+
+// Meta page body offsets (after the common header).
+constexpr size_t kMetaMagic = 32;
+constexpr size_t kMetaFormatVersion = 40;
+constexpr size_t kMetaPageSize = 44;
+constexpr size_t kMetaGeneration = 48;
+constexpr size_t kMetaRoot = 56;
+constexpr size_t kMetaPageCount = 64;
+constexpr size_t kMetaFreeListHead = 72;
+constexpr size_t kMetaEntries = 80;
+constexpr size_t kMetaWalPosition = 88;
+constexpr size_t kMetaUserVersion = 96;
+
+// Enough to hold both meta pages at the largest page size.
+constexpr size_t kProbeBytes = 2 * kMaxPageSizeBytes;
+
+bool ValidPageSize(uint32_t ps) {
+  return ps >= kMinPageSizeBytes && ps <= kMaxPageSizeBytes && (ps & (ps - 1)) == 0;
+}
+
+}  // namespace
+
+Pager::Pager(std::string path, std::unique_ptr<File> file, uint32_t page_size, const PagerOptions& options)
+    : path_(std::move(path)),
+      file_(std::move(file)),
+      page_size_(page_size),
+      options_(options),
+      cache_(options.cache_bytes, page_size) {}
+
+Pager::~Pager() = default;
+
+Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerOptions& options) {
+  if (!ValidPageSize(options.page_size)) {
+    return Status::InvalidArgument("page size " + std::to_string(options.page_size) +
+                                   " is not a power of two in [512, 65536]");
+  }
+  FileOptions fo;
+  fo.create_if_missing = options.create_if_missing;
+  fo.direct_io = options.direct_io && options.page_size >= File::kDirectIoAlignment;
+  ASSIGN_OR_RETURN(std::unique_ptr<File> file, options.opener(path, fo));
+  ASSIGN_OR_RETURN(uint64_t size, file->Size());
+
+  if (size == 0) {
+    std::unique_ptr<Pager> pager(new Pager(path, std::move(file), options.page_size, options));
+    RETURN_IF_ERROR(pager->InitializeNewFile());
+    return pager;
+  }
+
+  AlignedBuffer probe = AllocateAligned(kProbeBytes);
+  std::memset(probe.get(), 0, kProbeBytes);
+  size_t probe_len = 0;
+  RETURN_IF_ERROR(file->ReadAt(0, std::span<char>(probe.get(), kProbeBytes), &probe_len));
+
+  // The page size is recorded in the meta pages. Try the size page 0 records
+  // first, then every other size, since page 0 itself may be the damaged one.
+  std::vector<uint32_t> sizes;
+  if (probe_len >= kMetaPageSize + 4 && std::memcmp(probe.get() + kMetaMagic, kMagic, 8) == 0) {
+    uint32_t recorded = coding::DecodeFixed32(probe.get() + kMetaPageSize);
+    if (ValidPageSize(recorded)) sizes.push_back(recorded);
+  }
+  for (uint32_t ps = kMinPageSizeBytes; ps <= kMaxPageSizeBytes; ps *= 2) {
+    if (sizes.empty() || ps != sizes.front()) sizes.push_back(ps);
+  }
+  bool magic_seen = false;
+  Status first_errs[2];
+  uint32_t chosen_size = 0;
+  MetaState chosen_meta;
+  for (size_t k = 0; k < sizes.size() && chosen_size == 0; ++k) {
+    uint32_t ps = sizes[k];
+    MetaState metas[2];
+    Status errs[2];
+    for (int slot = 0; slot < 2; ++slot) {
+      const char* p = probe.get() + slot * ps;
+      if (static_cast<size_t>(slot + 1) * ps > probe_len) {
+        errs[slot] = Status::Corruption(path + ": meta page " + std::to_string(slot) +
+                                        " lies beyond the end of the file");
+        continue;
+      }
+      if (std::memcmp(p + kMetaMagic, kMagic, 8) == 0) magic_seen = true;
+      errs[slot] = DecodeMeta(p, ps, PageId(slot), path, &metas[slot]);
+      if (errs[slot].IsNotSupported()) return errs[slot];
+    }
+    if (k == 0) {
+      first_errs[0] = errs[0];
+      first_errs[1] = errs[1];
+    }
+    for (int slot = 0; slot < 2; ++slot) {
+      if (errs[slot].ok() && (chosen_size == 0 || metas[slot].generation > chosen_meta.generation)) {
+        chosen_meta = metas[slot];
+        chosen_size = ps;
+      }
+    }
+  }
+  if (chosen_size == 0) {
+    if (!magic_seen) {
+      return Status::InvalidArgument(path + ": not an ormDB data file (no meta page carries the ormDB magic)");
+    }
+    return Status::Corruption(path + ": both meta pages are invalid: " + first_errs[0].message() + "; " +
+                              first_errs[1].message());
+  }
+  // O_DIRECT needs 4 KiB units; a smaller page size reads through the page cache.
+  if (chosen_size < File::kDirectIoAlignment && file->direct_io()) {
+    fo.direct_io = false;
+    file.reset();
+    ASSIGN_OR_RETURN(file, options.opener(path, fo));
+  } else if (chosen_size >= File::kDirectIoAlignment && options.direct_io && !fo.direct_io) {
+    fo.direct_io = true;
+    file.reset();
+    ASSIGN_OR_RETURN(file, options.opener(path, fo));
+  }
+  std::unique_ptr<Pager> pager(new Pager(path, std::move(file), chosen_size, options));
+  pager->meta_ = chosen_meta;
+  if (size < chosen_meta.page_count * chosen_size) {
+    return Status::Corruption(path + ": file is " + std::to_string(size) + " bytes but generation " +
+                              chosen_meta.generation.ToString() + " needs " +
+                              std::to_string(chosen_meta.page_count) + " pages of " + std::to_string(chosen_size) +
+                              " bytes (truncated?)");
+  }
+  RETURN_IF_ERROR(pager->Load());
+  return pager;
+}
+
+Status Pager::InitializeNewFile() {
+  if (!ValidPageSize(page_size_)) return Status::InvalidArgument("bad page size");
+  meta_ = MetaState{};
+  // Both slots start at generation 0; slot 0 wins the tie, slot 1 is written next.
+  RETURN_IF_ERROR(WriteMeta(meta_));
+  MetaState copy = meta_;
+  MutablePage page = AllocatePage(page_size_);
+  std::memset(page.get(), 0, page_size_);
+  EncodeMeta(copy, page.get());
+  coding::EncodeFixed64(page.get() + kPageIdOffset, 1);
+  SealPage(page.get(), page_size_);
+  RETURN_IF_ERROR(file_->WriteAt(page_size_, std::span<const char>(page.get(), page_size_)));
+  RETURN_IF_ERROR(file_->Sync());
+  std::string dir = path_.substr(0, path_.find_last_of('/') == std::string::npos ? 0 : path_.find_last_of('/'));
+  RETURN_IF_ERROR(SyncDirectory(dir.empty() ? "." : dir));
+  free_.Reset(kFirstDataPage, {});
+  return Status::OK();
+}
+
+Status Pager::Load() {
+  std::vector<uint64_t> free_pages;
+  RETURN_IF_ERROR(LoadFreeList(meta_, &free_pages, &freelist_chain_));
+  free_.Reset(meta_.page_count, std::move(free_pages));
+  return Status::OK();
+}
+
+Status Pager::LoadFreeList(const MetaState& meta, std::vector<uint64_t>* free_pages, std::vector<PageId>* chain) {
+  chain->clear();
+  free_pages->clear();
+  if (meta.freelist_head == kNoPage) return Status::OK();
+  std::string payload;
+  PageId next = meta.freelist_head;
+  while (next != kNoPage) {
+    if (chain->size() >= meta.page_count) {
+      return Status::Corruption(path_ + ": free list: chain longer than the file (a cycle?)");
+    }
+    if (next.value() < kFirstDataPage || next.value() >= meta.page_count) {
+      return Status::Corruption(path_ + ": free list: page " + next.ToString() + " outside the file");
+    }
+    ASSIGN_OR_RETURN(MutablePage page, ReadFromFile(next, PageType::kFreeList));
+    PageHeader h = ReadHeader(page.get());
+    if (h.aux32 > page_size_ - kPageHeaderBytes) {
+      return Status::Corruption(path_ + ": page " + next.ToString() + ": free list payload of " +
+                                std::to_string(h.aux32) + " bytes does not fit the page");
+    }
+    payload.append(page.get() + kPageHeaderBytes, h.aux32);
+    chain->push_back(next);
+    next = PageId(h.aux64);
+  }
+  return FreeSpace::DecodeExtents(payload, meta.page_count, free_pages, path_ + ": generation " +
+                                                                           meta.generation.ToString());
+}
+
+void Pager::EncodeMeta(const MetaState& m, char* page) const {
+  std::memset(page, 0, page_size_);
+  WriteHeader(page, PageId(m.generation.value() % 2), PageType::kMeta, 0, 0, 0, 0);
+  std::memcpy(page + kMetaMagic, kMagic, 8);
+  coding::EncodeFixed32(page + kMetaFormatVersion, kFormatVersion);
+  coding::EncodeFixed32(page + kMetaPageSize, page_size_);
+  coding::EncodeFixed64(page + kMetaGeneration, m.generation.value());
+  coding::EncodeFixed64(page + kMetaRoot, m.root.value());
+  coding::EncodeFixed64(page + kMetaPageCount, m.page_count);
+  coding::EncodeFixed64(page + kMetaFreeListHead, m.freelist_head.value());
+  coding::EncodeFixed64(page + kMetaEntries, m.entries);
+  coding::EncodeFixed64(page + kMetaWalPosition, m.wal_position);
+  coding::EncodeFixed64(page + kMetaUserVersion, m.user_version);
+}
+
+Status Pager::DecodeMeta(const char* p, uint32_t page_size, PageId slot, const std::string& path,
+                         MetaState* out) {
+  std::string where = path + ": meta page " + slot.ToString();
+  if (std::memcmp(p + kMetaMagic, kMagic, 8) != 0) return Status::Corruption(where + ": bad magic");
+  uint32_t version = coding::DecodeFixed32(p + kMetaFormatVersion);
+  if (version > kFormatVersion) {
+    return Status::NotSupported(where + ": written by format version " + std::to_string(version) +
+                                "; this build reads up to version " + std::to_string(kFormatVersion));
+  }
+  if (version == 0) return Status::Corruption(where + ": format version 0");
+  uint32_t ps = coding::DecodeFixed32(p + kMetaPageSize);
+  if (ps != page_size) {
+    return Status::Corruption(where + ": records page size " + std::to_string(ps) + ", expected " +
+                              std::to_string(page_size));
+  }
+  RETURN_IF_ERROR(VerifyPage(p, page_size, slot, PageType::kMeta, path));
+  MetaState m;
+  m.generation = Generation(coding::DecodeFixed64(p + kMetaGeneration));
+  m.root = PageId(coding::DecodeFixed64(p + kMetaRoot));
+  m.page_count = coding::DecodeFixed64(p + kMetaPageCount);
+  m.freelist_head = PageId(coding::DecodeFixed64(p + kMetaFreeListHead));
+  m.entries = coding::DecodeFixed64(p + kMetaEntries);
+  m.wal_position = coding::DecodeFixed64(p + kMetaWalPosition);
+  m.user_version = coding::DecodeFixed64(p + kMetaUserVersion);
+  if (m.generation.value() % 2 != slot.value()) {
+    return Status::Corruption(where + ": generation " + m.generation.ToString() + " belongs in the other slot");
+  }
+  if (m.page_count < kFirstDataPage || m.page_count > (uint64_t{1} << 48) || m.root.value() >= m.page_count ||
+      m.freelist_head.value() >= m.page_count || (m.root != kNoPage && m.root.value() < kFirstDataPage) ||
+      (m.freelist_head != kNoPage && m.freelist_head.value() < kFirstDataPage)) {
+    return Status::Corruption(where + ": root " + m.root.ToString() + " / free list " + m.freelist_head.ToString() +
+                              " outside the " + std::to_string(m.page_count) + " pages it records");
+  }
+  *out = m;
+  return Status::OK();
+}
+
+Status Pager::WriteMeta(const MetaState& meta) {
+  MutablePage page = AllocatePage(page_size_);
+  EncodeMeta(meta, page.get());
+  SealPage(page.get(), page_size_);
+  uint64_t slot = meta.generation.value() % 2;
+  return file_->WriteAt(slot * page_size_, std::span<const char>(page.get(), page_size_));
+}
+
+MetaState Pager::meta() const {
+  std::lock_guard lock(mu_);
+  return meta_;
+}
+
+PagerStats Pager::stats() const {
+  return PagerStats{cache_.hits(), cache_.misses(), pages_written_.load(), commits_.load()};
+}
+
+Result<MutablePage> Pager::ReadFromFile(PageId id, PageType expected) {
+  MutablePage page = AllocatePage(page_size_);
+  size_t got = 0;
+  Status st = file_->ReadAt(id.value() * page_size_, std::span<char>(page.get(), page_size_), &got);
+  if (!st.ok()) return st.Annotate("reading page " + id.ToString());
+  if (got < page_size_) {
+    return Status::Corruption(path_ + ": page " + id.ToString() + ": file ends after " + std::to_string(got) +
+                              " of its " + std::to_string(page_size_) + " bytes (truncated?)");
+  }
+  RETURN_IF_ERROR(VerifyPage(page.get(), page_size_, id, expected, path_));
+  if (PageTypeMatches(expected, kAnyNode)) {  // a leaf, a branch, or either
+    RETURN_IF_ERROR(ValidateNode(page.get(), page_size_, path_ + ": page " + id.ToString()));
+  }
+  return page;
+}
+
+Result<PageRef> Pager::Read(PageId id, PageType expected) {
+  if (PageRef p = cache_.Lookup(id)) {
+    if (!PageTypeMatches(static_cast<PageType>(static_cast<uint8_t>(p.get()[kTypeOffset])), expected)) {
+      return Status::Corruption(path_ + ": page " + id.ToString() + ": expected a " + PageTypeName(expected) +
+                                " page, the cached page is a " +
+                                PageTypeName(static_cast<PageType>(static_cast<uint8_t>(p.get()[kTypeOffset]))));
+    }
+    return p;
+  }
+  uint64_t limit;
+  {
+    std::lock_guard lock(mu_);
+    limit = std::max(meta_.page_count, free_.page_count());
+  }
+  if (id.value() < kFirstDataPage || id.value() >= limit) {
+    return Status::Corruption(path_ + ": reference to page " + id.ToString() + " outside the file's " +
+                              std::to_string(limit) + " pages");
+  }
+  ASSIGN_OR_RETURN(MutablePage page, ReadFromFile(id, expected));
+  PageRef ref = std::move(page);
+  cache_.Insert(id, ref);
+  return ref;
+}
+
+MetaState Pager::Pin() {
+  std::lock_guard lock(mu_);
+  ++pins_[meta_.generation];
+  return meta_;
+}
+
+void Pager::Unpin(Generation gen) {
+  std::lock_guard lock(mu_);
+  auto it = pins_.find(gen);
+  assert(it != pins_.end() && "unpinning a generation that is not pinned");
+  if (--it->second == 0) pins_.erase(it);
+}
+
+PageId Pager::Allocate() {
+  std::lock_guard lock(mu_);
+  if (free_.reusable_count() == 0) {
+    Generation oldest = pins_.empty() ? meta_.generation : std::min(pins_.begin()->first, meta_.generation);
+    free_.Release(oldest);
+  }
+  return free_.Allocate();
+}
+
+void Pager::Free(PageId id) {
+  std::lock_guard lock(mu_);
+  free_.Free(id);
+}
+
+void Pager::Abort() {
+  std::lock_guard lock(mu_);
+  free_.Abort();
+}
+
+std::vector<uint64_t> Pager::FreePages() const {
+  std::lock_guard lock(mu_);
+  return free_.AllFree();
+}
+
+Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {
+  std::unique_lock lock(mu_);
+  if (failed_) return failure_;
+  next.generation = meta_.generation.Next();
+
+  // The free list of the current meta is superseded by this commit's.
+  for (PageId p : freelist_chain_) free_.Free(p);
+  // Pages for the new free list come out of free space, which changes the
+  // list; allocate until what remains fits the chain.
+  const size_t payload_per_page = page_size_ - kPageHeaderBytes;
+  std::vector<PageId> chain;
+  std::string encoded;
+  for (;;) {
+    std::vector<uint64_t> all = free_.AllFree();
+    if (all.empty() && chain.empty()) {
+      encoded.clear();
+      break;
+    }
+    encoded = FreeSpace::EncodeExtents(all);
+    size_t need = (encoded.size() + payload_per_page - 1) / payload_per_page;
+    if (chain.size() >= need) break;
+    while (chain.size() < need) {
+      if (free_.reusable_count() == 0) {
+        Generation oldest = pins_.empty() ? meta_.generation : std::min(pins_.begin()->first, meta_.generation);
+        free_.Release(oldest);
+      }
+      chain.push_back(free_.Allocate());
+    }
+  }
+  next.page_count = free_.page_count();
+  next.freelist_head = chain.empty() ? kNoPage : chain.front();
+  lock.unlock();
+
+  std::vector<WriteRequest> writes;
+  writes.reserve(dirty.size() + chain.size());
+  for (auto& [id, page] : dirty) {
+    assert(ReadHeader(page.get()).id == id);
+    SealPage(page.get(), page_size_);
+    writes.push_back(WriteRequest{id.value() * page_size_, std::span<const char>(page.get(), page_size_)});
+  }
+  std::vector<MutablePage> chain_pages;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    MutablePage page = AllocatePage(page_size_);
+    std::memset(page.get(), 0, page_size_);
+    size_t off = i * payload_per_page;
+    size_t n = off < encoded.size() ? std::min(payload_per_page, encoded.size() - off) : 0;
+    WriteHeader(page.get(), chain[i], PageType::kFreeList, 0, 0, static_cast<uint32_t>(n),
+                i + 1 < chain.size() ? chain[i + 1].value() : 0);
+    if (n > 0) std::memcpy(page.get() + kPageHeaderBytes, encoded.data() + off, n);
+    SealPage(page.get(), page_size_);
+    writes.push_back(WriteRequest{chain[i].value() * page_size_, std::span<const char>(page.get(), page_size_)});
+    chain_pages.push_back(std::move(page));
+  }
+
+  std::string what = path_ + ": commit of generation " + next.generation.ToString();
+  auto fail = [&](const Status& st) {
+    Abort();
+    return st.Annotate(what);
+  };
+  Status st = file_->WriteBatch(writes);
+  if (!st.ok()) return fail(st);
+  // Pages allocated at the end and freed again were never written: extend the
+  // file so it covers every page the meta page records.
+  Result<uint64_t> size = file_->Size();
+  if (!size.ok()) return fail(size.status());
+  if (*size < next.page_count * page_size_) {
+    st = file_->Truncate(next.page_count * page_size_);
+    if (!st.ok()) return fail(st);
+  }
+  auto poison = [&](const Status& s) {
+    // After a failed fdatasync the kernel may have dropped the dirty pages;
+    // whether they reached the disk is unknown, so stop committing.
+    Abort();
+    std::lock_guard g(mu_);
+    failed_ = true;
+    failure_ = s.Annotate(what + " (sync failed; reopen the database)");
+    return failure_;
+  };
+  if (options_.sync) {
+    st = file_->Sync();
+    if (!st.ok()) return poison(st);
+  }
+  st = WriteMeta(next);
+  if (!st.ok()) return fail(st);
+  if (options_.sync) {
+    st = file_->Sync();
+    if (!st.ok()) return poison(st);
+  }
+
+  // New contents go into the cache before the root is published, so no
+  // reader of the new root finds a reused page number's old contents.
+  for (auto& [id, page] : dirty) cache_.Insert(id, PageRef(std::move(page)));
+  lock.lock();
+  meta_ = next;
+  free_.Commit(next.generation);
+  freelist_chain_ = std::move(chain);
+  pages_written_.fetch_add(writes.size(), std::memory_order_relaxed);
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+}  // namespace ormdb::btree
