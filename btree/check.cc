@@ -22,6 +22,7 @@ class Checker {
       return Status::Corruption("tree holds " + std::to_string(report_->entries) + " entries, the meta page says " +
                                 std::to_string(m.entries));
     }
+    for (PageId p : tree_.pager().FreeListPages()) RETURN_IF_ERROR(Mark(p));
     std::vector<uint64_t> free_pages = tree_.pager().FreePages();
     for (uint64_t p : free_pages) {
       if (p >= seen_.size()) return Status::Corruption("free page " + std::to_string(p) + " beyond the file");

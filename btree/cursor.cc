@@ -24,6 +24,11 @@ Status ReadValue(PageSource& src, const LeafValue& v, std::string* out) {
     return Status::OK();
   }
   const size_t payload = src.page_size() - kPageHeaderBytes;
+  if (v.length > kMaxValueBytes) {
+    return Status::Corruption("overflow value of " + std::to_string(v.length) + " bytes at page " +
+                              v.first_page.ToString() + " exceeds the " + std::to_string(kMaxValueBytes) +
+                              "-byte limit");
+  }
   out->reserve(v.length);
   PageId id = v.first_page;
   uint64_t remaining = v.length;

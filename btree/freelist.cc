@@ -119,7 +119,8 @@ Status FreeSpace::DecodeExtents(std::string_view in, uint64_t page_count, std::v
                                 " pages");
     }
     uint64_t start = next + delta;
-    if (start < next || start < kFirstDataPage || run > total - out->size() || start + run > page_count) {
+    if (start < next || start < kFirstDataPage || start >= page_count || run > total - out->size() ||
+        run > page_count - start) {
       return Status::Corruption(where + ": free list: extent [" + std::to_string(start) + ", +" +
                                 std::to_string(run) + ") outside pages [2, " + std::to_string(page_count) + ")");
     }

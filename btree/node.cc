@@ -215,6 +215,10 @@ Status ValidateNode(const char* page, uint32_t page_size, const std::string& whe
       return Status::Corruption(where + ": cell " + std::to_string(i) + " at offset " + std::to_string(off) +
                                 " is malformed or outside the page");
     }
+    if (leaf && (c.vinfo & 1) && (c.vinfo >> 1) > kMaxValueBytes) {
+      return Status::Corruption(where + ": cell " + std::to_string(i) + " claims a value of " +
+                                std::to_string(c.vinfo >> 1) + " bytes");
+    }
     if (!leaf && coding::DecodeFixed64(c.payload) == 0) {
       return Status::Corruption(where + ": cell " + std::to_string(i) + " names page 0 as a child");
     }

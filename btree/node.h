@@ -40,6 +40,8 @@ struct NodeLimits {
   static NodeLimits For(uint32_t page_size);
 };
 
+constexpr uint64_t kMaxValueBytes = uint64_t{1} << 30;
+
 // A value as stored in a leaf cell.
 struct LeafValue {
   bool overflow = false;

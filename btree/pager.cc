@@ -24,6 +24,9 @@ constexpr size_t kMetaUserVersion = 96;
 // Enough to hold both meta pages at the largest page size.
 constexpr size_t kProbeBytes = 2 * kMaxPageSizeBytes;
 
+// 2^40 pages: far beyond any real file, and page_count * page size cannot overflow.
+constexpr uint64_t kMaxPageCount = uint64_t{1} << 40;
+
 bool ValidPageSize(uint32_t ps) {
   return ps >= kMinPageSizeBytes && ps <= kMaxPageSizeBytes && (ps & (ps - 1)) == 0;
 }
@@ -51,6 +54,9 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
   ASSIGN_OR_RETURN(uint64_t size, file->Size());
 
   if (size == 0) {
+    if (!options.create_if_missing) {
+      return Status::NotFound(path + ": the file is empty, not an ormDB data file");
+    }
     std::unique_ptr<Pager> pager(new Pager(path, std::move(file), options.page_size, options));
     RETURN_IF_ERROR(pager->InitializeNewFile());
     return pager;
@@ -71,7 +77,9 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
   for (uint32_t ps = kMinPageSizeBytes; ps <= kMaxPageSizeBytes; ps *= 2) {
     if (sizes.empty() || ps != sizes.front()) sizes.push_back(ps);
   }
-  bool magic_seen = false;
+  // The magic sits at the same offset of page 0 whatever the page size, so a
+  // file cut short inside its meta pages is still recognised as ours.
+  bool magic_seen = probe_len >= kMetaMagic + 8 && std::memcmp(probe.get() + kMetaMagic, kMagic, 8) == 0;
   Status first_errs[2];
   uint32_t chosen_size = 0;
   MetaState chosen_meta;
@@ -132,19 +140,15 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
 
 Status Pager::InitializeNewFile() {
   if (!ValidPageSize(page_size_)) return Status::InvalidArgument("bad page size");
+  // Both slots hold the empty tree (generations 0 and 1), so the file never
+  // depends on a single meta page, not even before its first commit.
   meta_ = MetaState{};
-  // Both slots start at generation 0; slot 0 wins the tie, slot 1 is written next.
   RETURN_IF_ERROR(WriteMeta(meta_));
-  MetaState copy = meta_;
-  MutablePage page = AllocatePage(page_size_);
-  std::memset(page.get(), 0, page_size_);
-  EncodeMeta(copy, page.get());
-  coding::EncodeFixed64(page.get() + kPageIdOffset, 1);
-  SealPage(page.get(), page_size_);
-  RETURN_IF_ERROR(file_->WriteAt(page_size_, std::span<const char>(page.get(), page_size_)));
+  meta_.generation = Generation(1);
+  RETURN_IF_ERROR(WriteMeta(meta_));
   RETURN_IF_ERROR(file_->Sync());
-  std::string dir = path_.substr(0, path_.find_last_of('/') == std::string::npos ? 0 : path_.find_last_of('/'));
-  RETURN_IF_ERROR(SyncDirectory(dir.empty() ? "." : dir));
+  size_t slash = path_.find_last_of('/');
+  RETURN_IF_ERROR(SyncDirectory(slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash))));
   free_.Reset(kFirstDataPage, {});
   return Status::OK();
 }
@@ -179,8 +183,14 @@ Status Pager::LoadFreeList(const MetaState& meta, std::vector<uint64_t>* free_pa
     chain->push_back(next);
     next = PageId(h.aux64);
   }
-  return FreeSpace::DecodeExtents(payload, meta.page_count, free_pages, path_ + ": generation " +
-                                                                           meta.generation.ToString());
+  RETURN_IF_ERROR(FreeSpace::DecodeExtents(payload, meta.page_count, free_pages,
+                                           path_ + ": generation " + meta.generation.ToString()));
+  for (PageId p : *chain) {
+    if (std::binary_search(free_pages->begin(), free_pages->end(), p.value())) {
+      return Status::Corruption(path_ + ": free list: page " + p.ToString() + " holds the free list and is listed free");
+    }
+  }
+  return Status::OK();
 }
 
 void Pager::EncodeMeta(const MetaState& m, char* page) const {
@@ -202,18 +212,19 @@ Status Pager::DecodeMeta(const char* p, uint32_t page_size, PageId slot, const s
                          MetaState* out) {
   std::string where = path + ": meta page " + slot.ToString();
   if (std::memcmp(p + kMetaMagic, kMagic, 8) != 0) return Status::Corruption(where + ": bad magic");
+  uint32_t ps = coding::DecodeFixed32(p + kMetaPageSize);
+  if (ps != page_size) {
+    return Status::Corruption(where + ": records page size " + std::to_string(ps) + ", expected " +
+                              std::to_string(page_size));
+  }
+  // The checksum first: a flipped bit in the version field is damage, not a newer file.
+  RETURN_IF_ERROR(VerifyPage(p, page_size, slot, PageType::kMeta, path));
   uint32_t version = coding::DecodeFixed32(p + kMetaFormatVersion);
   if (version > kFormatVersion) {
     return Status::NotSupported(where + ": written by format version " + std::to_string(version) +
                                 "; this build reads up to version " + std::to_string(kFormatVersion));
   }
   if (version == 0) return Status::Corruption(where + ": format version 0");
-  uint32_t ps = coding::DecodeFixed32(p + kMetaPageSize);
-  if (ps != page_size) {
-    return Status::Corruption(where + ": records page size " + std::to_string(ps) + ", expected " +
-                              std::to_string(page_size));
-  }
-  RETURN_IF_ERROR(VerifyPage(p, page_size, slot, PageType::kMeta, path));
   MetaState m;
   m.generation = Generation(coding::DecodeFixed64(p + kMetaGeneration));
   m.root = PageId(coding::DecodeFixed64(p + kMetaRoot));
@@ -225,7 +236,7 @@ Status Pager::DecodeMeta(const char* p, uint32_t page_size, PageId slot, const s
   if (m.generation.value() % 2 != slot.value()) {
     return Status::Corruption(where + ": generation " + m.generation.ToString() + " belongs in the other slot");
   }
-  if (m.page_count < kFirstDataPage || m.page_count > (uint64_t{1} << 48) || m.root.value() >= m.page_count ||
+  if (m.page_count < kFirstDataPage || m.page_count > kMaxPageCount || m.root.value() >= m.page_count ||
       m.freelist_head.value() >= m.page_count || (m.root != kNoPage && m.root.value() < kFirstDataPage) ||
       (m.freelist_head != kNoPage && m.freelist_head.value() < kFirstDataPage)) {
     return Status::Corruption(where + ": root " + m.root.ToString() + " / free list " + m.freelist_head.ToString() +
@@ -329,9 +340,17 @@ std::vector<uint64_t> Pager::FreePages() const {
   return free_.AllFree();
 }
 
+std::vector<PageId> Pager::FreeListPages() const {
+  std::lock_guard lock(mu_);
+  return freelist_chain_;
+}
+
 Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {
   std::unique_lock lock(mu_);
-  if (failed_) return failure_;
+  if (failed_) {
+    free_.Abort();
+    return failure_;
+  }
   next.generation = meta_.generation.Next();
 
   // The free list of the current meta is superseded by this commit's.
@@ -399,20 +418,25 @@ Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>>
     if (!st.ok()) return fail(st);
   }
   auto poison = [&](const Status& s) {
-    // After a failed fdatasync the kernel may have dropped the dirty pages;
-    // whether they reached the disk is unknown, so stop committing.
+    // After a failed fdatasync the kernel may have dropped the dirty pages,
+    // and after a failed meta write the slot may or may not name the new
+    // root: whether this commit reached the disk is unknown, so stop committing.
     Abort();
     std::lock_guard g(mu_);
     failed_ = true;
-    failure_ = s.Annotate(what + " (sync failed; reopen the database)");
+    failure_ = s.Annotate(what + " (the outcome on disk is unknown; reopen the database)");
     return failure_;
   };
   if (options_.sync) {
     st = file_->Sync();
     if (!st.ok()) return poison(st);
   }
+  // From here on the meta slot may hold the new root even if the write
+  // reports failure (a write torn after its last changed byte is whole), so a
+  // failure must not let this process build a different commit on top of
+  // what it believes: reopening reads what really is on disk.
   st = WriteMeta(next);
-  if (!st.ok()) return fail(st);
+  if (!st.ok()) return poison(st);
   if (options_.sync) {
     st = file_->Sync();
     if (!st.ok()) return poison(st);

@@ -80,13 +80,15 @@ class Pager {
   void Free(PageId id);
   // Writes `dirty` pages (sealed here) and the free list, then the meta page
   // naming `next`. On failure nothing the previous root reaches was touched,
-  // and the pager stays at the previous state. A failed sync leaves the file's
-  // state unknown to us, so the pager then refuses further commits.
+  // and the pager stays at the previous state. A failed sync or meta write
+  // leaves the outcome on disk unknown, so the pager then refuses further
+  // commits until the file is reopened (it then reads one whole state).
   Status Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
   void Abort();
 
-  // Every free page (for integrity checks).
+  // Every free page, and the pages holding the free list (for integrity checks).
   std::vector<uint64_t> FreePages() const;
+  std::vector<PageId> FreeListPages() const;
 
  private:
   Pager(std::string path, std::unique_ptr<File> file, uint32_t page_size, const PagerOptions& options);

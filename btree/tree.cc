@@ -144,13 +144,19 @@ Status WriteTxn::FreeOverflow(const LeafValue& v) {
   const size_t payload = limits_.overflow_payload_bytes;
   PageId id = v.first_page;
   uint64_t remaining = v.length;
+  std::vector<PageId> chain;
+  // Collect first, free after: a damaged chain that loops is reported, not freed twice.
   while (remaining > 0) {
+    if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
+      return Status::Corruption("overflow chain from page " + v.first_page.ToString() + " loops at page " +
+                                id.ToString());
+    }
     ASSIGN_OR_RETURN(PageRef page, Fetch(id, PageType::kOverflow));
-    PageId next(ReadHeader(page.get()).aux64);
-    FreePage(id);
+    chain.push_back(id);
     remaining -= std::min<uint64_t>(remaining, payload);
-    id = next;
+    id = PageId(ReadHeader(page.get()).aux64);
   }
+  for (PageId p : chain) FreePage(p);
   return Status::OK();
 }
 

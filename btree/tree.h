@@ -22,8 +22,6 @@ namespace ormdb::btree {
 
 using TreeOptions = PagerOptions;
 
-constexpr uint64_t kMaxValueBytes = uint64_t{1} << 30;
-
 class Tree;
 
 class Snapshot {

@@ -1,0 +1,58 @@
+# ormDB: the few obvious targets over CMake (DuckDB's habit).
+#   make          release build in build/release
+#   make debug    debug build in build/debug
+#   make test     installs what is missing, builds with ASan+UBSan, runs every
+#                 test through ctest, then the fuzzers briefly and the benchmark smoke run
+#   make run      release build, then opens the default data directory ./data
+#   make bench    release build, then the component benchmarks against LMDB
+#   make fuzz     builds the libFuzzer targets with clang and runs each briefly
+
+JOBS ?= $(shell nproc)
+DATA ?= ./data
+FUZZ_SECONDS ?= 20
+CMAKE_COMMON = -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+
+.PHONY: all release debug asan test run bench fuzz deps clean format
+
+all: release
+
+deps:
+	@./scripts/install-deps.sh
+
+build/release/build.ninja: | deps
+	cmake -S . -B build/release $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Release
+build/debug/build.ninja: | deps
+	cmake -S . -B build/debug $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DORMDB_BENCH=OFF
+build/asan/build.ninja: | deps
+	cmake -S . -B build/asan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DORMDB_SANITIZE=ON -DORMDB_BENCH=OFF
+build/fuzz/build.ninja: | deps
+	CC=clang CXX=clang++ cmake -S . -B build/fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORMDB_FUZZ=ON
+
+release: deps build/release/build.ninja
+	ninja -C build/release -j $(JOBS)
+
+debug: deps build/debug/build.ninja
+	ninja -C build/debug -j $(JOBS)
+
+asan: deps build/asan/build.ninja
+	ninja -C build/asan -j $(JOBS)
+
+test: asan
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) release
+	./build/release/bench/btree_bench --smoke
+
+fuzz: deps build/fuzz/build.ninja
+	ninja -C build/fuzz -j $(JOBS)
+	./scripts/run-fuzzers.sh build/fuzz/fuzz $(FUZZ_SECONDS)
+
+bench: release
+	./build/release/bench/btree_bench
+
+run: release
+	./build/release/tools/ormdb info --data $(DATA)
+
+clean:
+	rm -rf build
