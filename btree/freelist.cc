@@ -43,11 +43,15 @@ void FreeSpace::Free(PageId id) {
   txn_freed_.push_back(id.value());
 }
 
-void FreeSpace::Release(Generation oldest_visible) {
+std::vector<uint64_t> FreeSpace::Release(Generation oldest_visible) {
+  std::vector<uint64_t> released;
   while (!pending_.empty() && pending_.begin()->first <= oldest_visible) {
-    reusable_.insert(pending_.begin()->second.begin(), pending_.begin()->second.end());
+    const auto& pages = pending_.begin()->second;
+    reusable_.insert(pages.begin(), pages.end());
+    released.insert(released.end(), pages.begin(), pages.end());
     pending_.erase(pending_.begin());
   }
+  return released;
 }
 
 void FreeSpace::Commit(Generation gen) {

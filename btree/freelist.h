@@ -32,8 +32,8 @@ class FreeSpace {
   void Free(PageId id);
 
   // Pages freed by commits up to and including `oldest_visible` become
-  // reusable: no snapshot that could reach them remains.
-  void Release(Generation oldest_visible);
+  // reusable: no snapshot that could reach them remains. Returns them.
+  std::vector<uint64_t> Release(Generation oldest_visible);
 
   // The commit being built succeeded as `gen`, or was abandoned.
   void Commit(Generation gen);

@@ -16,25 +16,37 @@ PageRef PageCache::Lookup(PageId id) {
     return nullptr;
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
-  s.lru.splice(s.lru.begin(), s.lru, it->second.second);
-  return it->second.first;
+  if (!it->second.pinned) s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+  return it->second.page;
 }
 
-void PageCache::Insert(PageId id, PageRef page) {
+void PageCache::Insert(PageId id, PageRef page, bool pinned) {
   Shard& s = ShardFor(id);
   std::lock_guard lock(s.mu);
   auto it = s.map.find(id);
-  if (it != s.map.end()) {
-    it->second.first = std::move(page);
-    s.lru.splice(s.lru.begin(), s.lru, it->second.second);
-    return;
+  if (it == s.map.end()) {
+    it = s.map.emplace(id, Entry{std::move(page), true, {}}).first;
+  } else {
+    it->second.page = std::move(page);
+    if (!it->second.pinned) s.lru.erase(it->second.lru);
   }
+  it->second.pinned = pinned;
+  if (!pinned) {
+    s.lru.push_front(id);
+    it->second.lru = s.lru.begin();
+  }
+  EvictOverflow(s);
+}
+
+void PageCache::Unpin(PageId id) {
+  Shard& s = ShardFor(id);
+  std::lock_guard lock(s.mu);
+  auto it = s.map.find(id);
+  if (it == s.map.end() || !it->second.pinned) return;
+  it->second.pinned = false;
   s.lru.push_front(id);
-  s.map.emplace(id, std::make_pair(std::move(page), s.lru.begin()));
-  while (s.map.size() > pages_per_shard_) {
-    s.map.erase(s.lru.back());
-    s.lru.pop_back();
-  }
+  it->second.lru = s.lru.begin();
+  EvictOverflow(s);
 }
 
 void PageCache::Erase(PageId id) {
@@ -42,8 +54,15 @@ void PageCache::Erase(PageId id) {
   std::lock_guard lock(s.mu);
   auto it = s.map.find(id);
   if (it == s.map.end()) return;
-  s.lru.erase(it->second.second);
+  if (!it->second.pinned) s.lru.erase(it->second.lru);
   s.map.erase(it);
+}
+
+void PageCache::EvictOverflow(Shard& s) {
+  while (s.lru.size() > pages_per_shard_) {
+    s.map.erase(s.lru.back());
+    s.lru.pop_back();
+  }
 }
 
 }  // namespace ormdb::btree

@@ -1,7 +1,11 @@
-// The buffer cache: committed pages by number, bounded in bytes, evicting the
-// least recently used. Sharded so readers on different threads rarely meet on
-// a lock. Pages are immutable and reference counted: eviction drops the
-// cache's reference, a reader still holding the page keeps it alive.
+// The buffer cache: pages by number, bounded in bytes, evicting the least
+// recently used. Sharded so readers on different threads rarely meet on a
+// lock. Pages are immutable and reference counted: eviction drops the cache's
+// reference, a reader still holding the page keeps it alive.
+//
+// A pinned page is exempt from eviction and from the bound: the pager pins
+// pages that are published but not yet written to the file, since the cache
+// is then their only copy.
 #pragma once
 
 #include <atomic>
@@ -20,7 +24,9 @@ class PageCache {
 
   PageRef Lookup(PageId id);
   // Inserts or replaces (a reused page number gets its new contents).
-  void Insert(PageId id, PageRef page);
+  void Insert(PageId id, PageRef page, bool pinned = false);
+  // Makes a pinned page evictable again.
+  void Unpin(PageId id);
   void Erase(PageId id);
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
@@ -28,12 +34,18 @@ class PageCache {
 
  private:
   static constexpr size_t kShards = 16;
+  struct Entry {
+    PageRef page;
+    bool pinned;
+    std::list<PageId>::iterator lru;  // valid when !pinned
+  };
   struct Shard {
-    std::mutex mu;  // guards lru and map
-    std::list<PageId> lru;  // front: most recently used
-    std::unordered_map<PageId, std::pair<PageRef, std::list<PageId>::iterator>> map;
+    std::mutex mu;          // guards lru and map
+    std::list<PageId> lru;  // unpinned entries; front: most recently used
+    std::unordered_map<PageId, Entry> map;
   };
   Shard& ShardFor(PageId id) { return shards_[(id.value() * 0x9E3779B97F4A7C15ull) >> 60]; }
+  void EvictOverflow(Shard& s);
 
   size_t pages_per_shard_;
   Shard shards_[kShards];

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <random>
+
+#include <unistd.h>
 
 #include "btree/node.h"
 
@@ -20,6 +23,7 @@ constexpr size_t kMetaFreeListHead = 72;
 constexpr size_t kMetaEntries = 80;
 constexpr size_t kMetaWalPosition = 88;
 constexpr size_t kMetaUserVersion = 96;
+constexpr size_t kMetaDatabaseId = 104;
 
 // Enough to hold both meta pages at the largest page size.
 constexpr size_t kProbeBytes = 2 * kMaxPageSizeBytes;
@@ -82,6 +86,7 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
   bool magic_seen = probe_len >= kMetaMagic + 8 && std::memcmp(probe.get() + kMetaMagic, kMagic, 8) == 0;
   Status first_errs[2];
   uint32_t chosen_size = 0;
+  int chosen_slot = 0;
   MetaState chosen_meta;
   for (size_t k = 0; k < sizes.size() && chosen_size == 0; ++k) {
     uint32_t ps = sizes[k];
@@ -106,6 +111,7 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
       if (errs[slot].ok() && (chosen_size == 0 || metas[slot].generation > chosen_meta.generation)) {
         chosen_meta = metas[slot];
         chosen_size = ps;
+        chosen_slot = slot;
       }
     }
   }
@@ -128,7 +134,9 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
   }
   std::unique_ptr<Pager> pager(new Pager(path, std::move(file), chosen_size, options));
   pager->meta_ = chosen_meta;
-  if (size < chosen_meta.page_count * chosen_size) {
+  pager->durable_slot_ = chosen_slot;
+  pager->durable_generation_ = chosen_meta.generation;
+  if (size / chosen_size < chosen_meta.page_count) {
     return Status::Corruption(path + ": file is " + std::to_string(size) + " bytes but generation " +
                               chosen_meta.generation.ToString() + " needs " +
                               std::to_string(chosen_meta.page_count) + " pages of " + std::to_string(chosen_size) +
@@ -143,9 +151,13 @@ Status Pager::InitializeNewFile() {
   // Both slots hold the empty tree (generations 0 and 1), so the file never
   // depends on a single meta page, not even before its first commit.
   meta_ = MetaState{};
-  RETURN_IF_ERROR(WriteMeta(meta_));
+  std::random_device rd;
+  meta_.database_id = (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
+  RETURN_IF_ERROR(WriteMeta(meta_, 0));
   meta_.generation = Generation(1);
-  RETURN_IF_ERROR(WriteMeta(meta_));
+  RETURN_IF_ERROR(WriteMeta(meta_, 1));
+  durable_slot_ = 1;
+  durable_generation_ = meta_.generation;
   RETURN_IF_ERROR(file_->Sync());
   size_t slash = path_.find_last_of('/');
   RETURN_IF_ERROR(SyncDirectory(slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash))));
@@ -193,9 +205,9 @@ Status Pager::LoadFreeList(const MetaState& meta, std::vector<uint64_t>* free_pa
   return Status::OK();
 }
 
-void Pager::EncodeMeta(const MetaState& m, char* page) const {
+void Pager::EncodeMeta(const MetaState& m, int slot, char* page) const {
   std::memset(page, 0, page_size_);
-  WriteHeader(page, PageId(m.generation.value() % 2), PageType::kMeta, 0, 0, 0, 0);
+  WriteHeader(page, PageId(slot), PageType::kMeta, 0, 0, 0, 0);
   std::memcpy(page + kMetaMagic, kMagic, 8);
   coding::EncodeFixed32(page + kMetaFormatVersion, kFormatVersion);
   coding::EncodeFixed32(page + kMetaPageSize, page_size_);
@@ -206,6 +218,7 @@ void Pager::EncodeMeta(const MetaState& m, char* page) const {
   coding::EncodeFixed64(page + kMetaEntries, m.entries);
   coding::EncodeFixed64(page + kMetaWalPosition, m.wal_position);
   coding::EncodeFixed64(page + kMetaUserVersion, m.user_version);
+  coding::EncodeFixed64(page + kMetaDatabaseId, m.database_id);
 }
 
 Status Pager::DecodeMeta(const char* p, uint32_t page_size, PageId slot, const std::string& path,
@@ -233,9 +246,7 @@ Status Pager::DecodeMeta(const char* p, uint32_t page_size, PageId slot, const s
   m.entries = coding::DecodeFixed64(p + kMetaEntries);
   m.wal_position = coding::DecodeFixed64(p + kMetaWalPosition);
   m.user_version = coding::DecodeFixed64(p + kMetaUserVersion);
-  if (m.generation.value() % 2 != slot.value()) {
-    return Status::Corruption(where + ": generation " + m.generation.ToString() + " belongs in the other slot");
-  }
+  m.database_id = coding::DecodeFixed64(p + kMetaDatabaseId);
   if (m.page_count < kFirstDataPage || m.page_count > kMaxPageCount || m.root.value() >= m.page_count ||
       m.freelist_head.value() >= m.page_count || (m.root != kNoPage && m.root.value() < kFirstDataPage) ||
       (m.freelist_head != kNoPage && m.freelist_head.value() < kFirstDataPage)) {
@@ -246,12 +257,11 @@ Status Pager::DecodeMeta(const char* p, uint32_t page_size, PageId slot, const s
   return Status::OK();
 }
 
-Status Pager::WriteMeta(const MetaState& meta) {
+Status Pager::WriteMeta(const MetaState& meta, int slot) {
   MutablePage page = AllocatePage(page_size_);
-  EncodeMeta(meta, page.get());
+  EncodeMeta(meta, slot, page.get());
   SealPage(page.get(), page_size_);
-  uint64_t slot = meta.generation.value() % 2;
-  return file_->WriteAt(slot * page_size_, std::span<const char>(page.get(), page_size_));
+  return file_->WriteAt(static_cast<uint64_t>(slot) * page_size_, std::span<const char>(page.get(), page_size_));
 }
 
 MetaState Pager::meta() const {
@@ -316,12 +326,21 @@ void Pager::Unpin(Generation gen) {
   if (--it->second == 0) pins_.erase(it);
 }
 
+void Pager::ReleaseFreedPages() {
+  // A page freed by generation G is reachable from older roots: reusable once
+  // no pinned snapshot is older than G and the durable root is at least G.
+  Generation oldest = std::min(meta_.generation, durable_generation_);
+  if (!pins_.empty()) oldest = std::min(oldest, pins_.begin()->first);
+  for (uint64_t id : free_.Release(oldest)) {
+    // A page published and freed again before any checkpoint wrote it: its
+    // only copy is the pinned cache entry, which no reader can reach now.
+    if (unwritten_.erase(PageId(id)) > 0) cache_.Erase(PageId(id));
+  }
+}
+
 PageId Pager::Allocate() {
   std::lock_guard lock(mu_);
-  if (free_.reusable_count() == 0) {
-    Generation oldest = pins_.empty() ? meta_.generation : std::min(pins_.begin()->first, meta_.generation);
-    free_.Release(oldest);
-  }
+  if (free_.reusable_count() == 0) ReleaseFreedPages();
   return free_.Allocate();
 }
 
@@ -345,15 +364,100 @@ std::vector<PageId> Pager::FreeListPages() const {
   return freelist_chain_;
 }
 
+void Pager::Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {
+  // Sealed now, while only this thread sees the pages; immutable from here on.
+  for (auto& [id, page] : dirty) {
+    assert(ReadHeader(page.get()).id == id);
+    SealPage(page.get(), page_size_);
+  }
+  std::lock_guard lock(mu_);
+  next.generation = meta_.generation.Next();
+  next.page_count = free_.page_count();
+  next.freelist_head = meta_.freelist_head;
+  next.database_id = meta_.database_id;
+  // Into the cache before the root is published, so no reader of the new root
+  // finds a reused page number's old contents.
+  for (auto& [id, page] : dirty) {
+    PageRef ref(std::move(page));
+    cache_.Insert(id, ref, /*pinned=*/true);
+    unwritten_[id] = std::move(ref);
+  }
+  meta_ = next;
+  free_.Commit(next.generation);
+  commits_.fetch_add(1, std::memory_order_relaxed);
+}
+
 Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {
+  std::vector<std::pair<PageId, PageRef>> pages;
+  pages.reserve(dirty.size());
+  for (auto& [id, page] : dirty) {
+    assert(ReadHeader(page.get()).id == id);
+    SealPage(page.get(), page_size_);
+    pages.emplace_back(id, PageRef(std::move(page)));
+  }
   std::unique_lock lock(mu_);
   if (failed_) {
     free_.Abort();
     return failure_;
   }
   next.generation = meta_.generation.Next();
+  next.database_id = meta_.database_id;
+  // Pages published earlier and not yet written go along, so the durable
+  // root is complete.
+  size_t own = pages.size();
+  std::vector<uint64_t> free_now = free_.AllFree();
+  for (const auto& [id, page] : unwritten_) {
+    if (!std::binary_search(free_now.begin(), free_now.end(), id.value())) pages.emplace_back(id, page);
+  }
+  RETURN_IF_ERROR(WriteDurable(next, pages, lock));
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (i < own) {
+      cache_.Insert(pages[i].first, pages[i].second);
+    } else {
+      unwritten_.erase(pages[i].first);
+      cache_.Unpin(pages[i].first);
+    }
+  }
+  meta_ = next;
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
 
-  // The free list of the current meta is superseded by this commit's.
+Generation Pager::durable_generation() const {
+  std::lock_guard lock(mu_);
+  return durable_generation_;
+}
+
+size_t Pager::unwritten_pages() const {
+  std::lock_guard lock(mu_);
+  return unwritten_.size();
+}
+
+Status Pager::Checkpoint() {
+  std::unique_lock lock(mu_);
+  if (failed_) return failure_;
+  if (meta_.generation == durable_generation_) return Status::OK();
+  MetaState next = meta_;
+  // Published pages that the newest root still reaches; the rest were freed
+  // again before being written and never need to be.
+  std::vector<uint64_t> free_now = free_.AllFree();
+  std::vector<std::pair<PageId, PageRef>> live;
+  for (const auto& [id, page] : unwritten_) {
+    if (!std::binary_search(free_now.begin(), free_now.end(), id.value())) live.emplace_back(id, page);
+  }
+  RETURN_IF_ERROR(WriteDurable(next, live, lock));
+  for (const auto& [id, page] : live) {
+    unwritten_.erase(id);
+    cache_.Unpin(id);
+  }
+  meta_.freelist_head = next.freelist_head;
+  meta_.page_count = next.page_count;
+  return Status::OK();
+}
+
+Status Pager::WriteDurable(MetaState& next, const std::vector<std::pair<PageId, PageRef>>& pages,
+                           std::unique_lock<std::mutex>& lock) {
+  // The free list of the durable meta is superseded by this one's.
   for (PageId p : freelist_chain_) free_.Free(p);
   // Pages for the new free list come out of free space, which changes the
   // list; allocate until what remains fits the chain.
@@ -370,22 +474,18 @@ Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>>
     size_t need = (encoded.size() + payload_per_page - 1) / payload_per_page;
     if (chain.size() >= need) break;
     while (chain.size() < need) {
-      if (free_.reusable_count() == 0) {
-        Generation oldest = pins_.empty() ? meta_.generation : std::min(pins_.begin()->first, meta_.generation);
-        free_.Release(oldest);
-      }
+      if (free_.reusable_count() == 0) ReleaseFreedPages();
       chain.push_back(free_.Allocate());
     }
   }
   next.page_count = free_.page_count();
   next.freelist_head = chain.empty() ? kNoPage : chain.front();
+  const int slot = 1 - durable_slot_;
   lock.unlock();
 
   std::vector<WriteRequest> writes;
-  writes.reserve(dirty.size() + chain.size());
-  for (auto& [id, page] : dirty) {
-    assert(ReadHeader(page.get()).id == id);
-    SealPage(page.get(), page_size_);
+  writes.reserve(pages.size() + chain.size());
+  for (const auto& [id, page] : pages) {
     writes.push_back(WriteRequest{id.value() * page_size_, std::span<const char>(page.get(), page_size_)});
   }
   std::vector<MutablePage> chain_pages;
@@ -402,10 +502,21 @@ Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>>
     chain_pages.push_back(std::move(page));
   }
 
-  std::string what = path_ + ": commit of generation " + next.generation.ToString();
+  std::string what = path_ + ": writing generation " + next.generation.ToString();
   auto fail = [&](const Status& st) {
-    Abort();
+    lock.lock();
+    free_.Abort();  // the caller's pages, the free-list pages, the old chain's release
     return st.Annotate(what);
+  };
+  auto poison = [&](const Status& s) {
+    // After a failed fdatasync the kernel may have dropped the dirty pages,
+    // and after a failed meta write the slot may or may not name the new
+    // root: whether this state reached the disk is unknown, so stop.
+    lock.lock();
+    free_.Abort();
+    failed_ = true;
+    failure_ = s.Annotate(what + " (the outcome on disk is unknown; reopen the database)");
+    return failure_;
   };
   Status st = file_->WriteBatch(writes);
   if (!st.ok()) return fail(st);
@@ -417,40 +528,24 @@ Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>>
     st = file_->Truncate(next.page_count * page_size_);
     if (!st.ok()) return fail(st);
   }
-  auto poison = [&](const Status& s) {
-    // After a failed fdatasync the kernel may have dropped the dirty pages,
-    // and after a failed meta write the slot may or may not name the new
-    // root: whether this commit reached the disk is unknown, so stop committing.
-    Abort();
-    std::lock_guard g(mu_);
-    failed_ = true;
-    failure_ = s.Annotate(what + " (the outcome on disk is unknown; reopen the database)");
-    return failure_;
-  };
   if (options_.sync) {
     st = file_->Sync();
     if (!st.ok()) return poison(st);
   }
-  // From here on the meta slot may hold the new root even if the write
-  // reports failure (a write torn after its last changed byte is whole), so a
-  // failure must not let this process build a different commit on top of
-  // what it believes: reopening reads what really is on disk.
-  st = WriteMeta(next);
+  // From here on the slot may hold the new state even if the write reports
+  // failure (a write torn after its last changed byte is whole).
+  st = WriteMeta(next, slot);
   if (!st.ok()) return poison(st);
   if (options_.sync) {
     st = file_->Sync();
     if (!st.ok()) return poison(st);
   }
-
-  // New contents go into the cache before the root is published, so no
-  // reader of the new root finds a reused page number's old contents.
-  for (auto& [id, page] : dirty) cache_.Insert(id, PageRef(std::move(page)));
   lock.lock();
-  meta_ = next;
+  durable_slot_ = slot;
+  durable_generation_ = next.generation;
   free_.Commit(next.generation);
   freelist_chain_ = std::move(chain);
   pages_written_.fetch_add(writes.size(), std::memory_order_relaxed);
-  commits_.fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "btree/freelist.h"
@@ -43,6 +44,7 @@ struct MetaState {
   uint64_t entries = 0;         // keys in the tree
   uint64_t wal_position = 0;    // the log position this root covers (used by the WAL layer)
   uint64_t user_version = 0;    // opaque to the pager (the MVCC layer's commit version)
+  uint64_t database_id = 0;     // random at creation; ties the log and other files to this file
 };
 
 constexpr uint32_t kFormatVersion = 1;
@@ -78,13 +80,32 @@ class Pager {
   // --- The commit being built (one writer at a time; the caller serializes). ---
   PageId Allocate();
   void Free(PageId id);
-  // Writes `dirty` pages (sealed here) and the free list, then the meta page
-  // naming `next`. On failure nothing the previous root reaches was touched,
-  // and the pager stays at the previous state. A failed sync or meta write
-  // leaves the outcome on disk unknown, so the pager then refuses further
-  // commits until the file is reopened (it then reads one whole state).
-  Status Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
   void Abort();
+
+  // Makes `next` (its root reaching the `dirty` pages) the newest state that
+  // readers pin, without writing anything: the pages stay pinned in the cache
+  // until a checkpoint writes them. The layer above makes such a state
+  // durable by its own log (the WAL) until then.
+  void Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
+
+  // Writes every published page still reachable from the newest root, and the
+  // free list, to free space; syncs; then writes the meta page into the slot
+  // not holding the newest durable one, and syncs. On failure before the meta
+  // write nothing the durable root reaches was touched and the published state
+  // stays as it was. A failed sync or meta write leaves the outcome on disk
+  // unknown, so the pager then refuses further writes until reopened (the
+  // file then holds one whole state). No write transaction may be open.
+  Status Checkpoint();
+
+  // Writes `dirty` durably as Checkpoint does and publishes `next` only once
+  // that succeeded: on failure readers never saw it and the pager is at the
+  // previous state.
+  Status Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
+
+  // The newest state written to the file.
+  Generation durable_generation() const;
+  // Pages published but not yet written (pinned in the cache).
+  size_t unwritten_pages() const;
 
   // Every free page, and the pages holding the free list (for integrity checks).
   std::vector<uint64_t> FreePages() const;
@@ -94,9 +115,14 @@ class Pager {
   Pager(std::string path, std::unique_ptr<File> file, uint32_t page_size, const PagerOptions& options);
   Status Load();
   Status LoadFreeList(const MetaState& meta, std::vector<uint64_t>* free_pages, std::vector<PageId>* chain);
-  Status WriteMeta(const MetaState& meta);
+  Status WriteMeta(const MetaState& meta, int slot);
+  // Pages no snapshot and no durable root can reach become reusable.
+  void ReleaseFreedPages();
   Status InitializeNewFile();
-  void EncodeMeta(const MetaState& m, char* page) const;
+  void EncodeMeta(const MetaState& m, int slot, char* page) const;
+  // Writes `pages`, the free list and the meta page naming `next`; see Checkpoint.
+  Status WriteDurable(MetaState& next, const std::vector<std::pair<PageId, PageRef>>& pages,
+                      std::unique_lock<std::mutex>& lock);
   static Status DecodeMeta(const char* page, uint32_t page_size, PageId slot, const std::string& path,
                            MetaState* out);
   Result<MutablePage> ReadFromFile(PageId id, PageType expected);
@@ -111,8 +137,11 @@ class Pager {
   MetaState meta_;
   std::map<Generation, int> pins_;
   FreeSpace free_;
-  std::vector<PageId> freelist_chain_;  // pages holding the current meta's free list
-  bool failed_ = false;                 // a sync failed; commits are refused until reopen
+  std::vector<PageId> freelist_chain_;  // pages holding the durable meta's free list
+  int durable_slot_ = 0;                // which meta page holds the newest durable state
+  Generation durable_generation_;
+  std::unordered_map<PageId, PageRef> unwritten_;  // published, not yet in the file
+  bool failed_ = false;                 // a sync or meta write failed; refused until reopen
   Status failure_;
 
   std::atomic<uint64_t> pages_written_{0};

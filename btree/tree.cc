@@ -481,9 +481,12 @@ Status WriteTxn::Commit() {
   MetaState before = pager_->meta();
   if (dirty_.empty() && !touched_ && meta_.root == before.root) {
     pager_->Abort();  // returns pages a no-op transaction may have allocated and freed
-    committed_ = before.generation;
+    // Nothing of its own to write, but a commit promises durability of all
+    // that readers can see: write what earlier Publish calls left unwritten.
+    Status st = pager_->Checkpoint();
+    committed_ = pager_->meta().generation;
     writer_lock_.unlock();
-    return Status::OK();
+    return st;
   }
   std::vector<std::pair<PageId, MutablePage>> pages;
   pages.reserve(dirty_.size());
@@ -493,6 +496,24 @@ Status WriteTxn::Commit() {
   if (st.ok()) committed_ = pager_->meta().generation;
   writer_lock_.unlock();
   return st;
+}
+
+Status WriteTxn::Publish() {
+  if (done_) return Status::InvalidArgument("write transaction already finished");
+  done_ = true;
+  std::vector<std::pair<PageId, MutablePage>> pages;
+  pages.reserve(dirty_.size());
+  for (auto& [id, page] : dirty_) pages.emplace_back(id, std::move(page));
+  dirty_.clear();
+  pager_->Publish(meta_, std::move(pages));
+  committed_ = pager_->meta().generation;
+  writer_lock_.unlock();
+  return Status::OK();
+}
+
+Status Tree::Checkpoint() {
+  std::lock_guard lock(writer_mu_);
+  return pager_->Checkpoint();
 }
 
 void WriteTxn::Abort() {

@@ -65,6 +65,10 @@ class WriteTxn final : public PageSource {
   // Writes the new pages and publishes the new root. After an error the
   // transaction is over and the committed state is what it was before.
   Status Commit();
+  // Publishes the new root to readers without writing it: a later
+  // Tree::Checkpoint (or Commit) makes it durable. For layers that make the
+  // change durable by their own log first.
+  Status Publish();
   void Abort();
 
   uint64_t entries() const { return meta_.entries; }
@@ -120,6 +124,10 @@ class Tree {
   Snapshot GetSnapshot();
   // Waits until no other write transaction is open.
   std::unique_ptr<WriteTxn> BeginWrite();
+
+  // Writes every published state to the file (waits for the open write
+  // transaction, if any, to finish first). Readers are not blocked.
+  Status Checkpoint();
 
   Pager& pager() { return *pager_; }
   const NodeLimits& limits() const { return limits_; }

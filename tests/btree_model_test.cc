@@ -76,7 +76,7 @@ TEST_P(BtreeModelTest, RandomOperationsMatchStdMap) {
   std::unique_ptr<Tree> tree = std::move(opened).value();
   const size_t max_key = std::min<size_t>(tree->limits().max_key_bytes, 48);
 
-  Model committed, working;
+  Model durable, committed, working;  // on disk / published / this transaction
   auto txn = tree->BeginWrite();
   const int ops = static_cast<int>(p.ops * testing::TestScale());
   for (int i = 0; i < ops; ++i) {
@@ -141,7 +141,22 @@ TEST_P(BtreeModelTest, RandomOperationsMatchStdMap) {
       }
       ASSERT_OK(c->status());
     } else if (op < 98 || (op == 99 && rng() % 5 != 0)) {
-      ASSERT_OK(txn->Commit());
+      // Commit durably, or publish to readers only and sometimes checkpoint.
+      switch (rng() % 3) {
+        case 0:
+          ASSERT_OK(txn->Commit());
+          durable = working;
+          break;
+        case 1:
+          ASSERT_OK(txn->Publish());
+          break;
+        default:
+          ASSERT_OK(txn->Publish());
+          txn.reset();
+          ASSERT_OK(tree->Checkpoint());
+          durable = working;
+          break;
+      }
       committed = working;
       txn = tree->BeginWrite();
     } else if (op == 98) {
@@ -149,9 +164,8 @@ TEST_P(BtreeModelTest, RandomOperationsMatchStdMap) {
       working = committed;
       txn = tree->BeginWrite();
     } else {
-      // Commit, close, reopen: the file alone must carry the state.
-      ASSERT_OK(txn->Commit());
-      committed = working;
+      // Close and reopen: the file alone carries the state, which is the last
+      // durable one (published states that no checkpoint wrote are gone).
       txn.reset();
       auto report = CheckIntegrity(*tree);
       ASSERT_OK(report.status());
@@ -159,7 +173,10 @@ TEST_P(BtreeModelTest, RandomOperationsMatchStdMap) {
       auto re = Tree::Open(dir.File("data.odb"), opts);
       ASSERT_OK(re.status());
       tree = std::move(re).value();
-      ExpectSameContents(*tree, committed, seed);
+      SCOPED_TRACE("reopen at op " + std::to_string(i));
+      ExpectSameContents(*tree, durable, seed);
+      ASSERT_OK(CheckIntegrity(*tree).status());
+      committed = working = durable;
       txn = tree->BeginWrite();
     }
   }
