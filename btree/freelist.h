@@ -1,7 +1,8 @@
-// Free space of the data file. A page freed by commit G is still reachable
-// from every root older than G, so it is only handed out again once no
-// pinned snapshot is older than G (and never within commit G itself, whose
-// crash would fall back to the root of G-1). On disk the whole set of
+// Free space of the data file. A page freed by generation G is still
+// reachable from every root older than G, so it is only handed out again once
+// no pinned snapshot is older than G and the newest durable root is at least
+// G (a crash falls back to the durable root, whose pages must be intact).
+// The pager decides when that holds and calls Release. On disk the whole set of
 // unreachable pages is stored as sorted extents in a chain of free-list pages
 // written by each commit (docs/file-format.md).
 #pragma once

@@ -52,19 +52,15 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
                                    " is not a power of two in [512, 65536]");
   }
   FileOptions fo;
-  fo.create_if_missing = options.create_if_missing;
+  fo.create_if_missing = false;
   fo.direct_io = options.direct_io && options.page_size >= File::kDirectIoAlignment;
+  if (!FileExists(path)) {
+    if (!options.create_if_missing) return Status::NotFound(path + ": no such data file");
+    RETURN_IF_ERROR(CreateFile(path, options));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<File> file, options.opener(path, fo));
   ASSIGN_OR_RETURN(uint64_t size, file->Size());
-
-  if (size == 0) {
-    if (!options.create_if_missing) {
-      return Status::NotFound(path + ": the file is empty, not an ormDB data file");
-    }
-    std::unique_ptr<Pager> pager(new Pager(path, std::move(file), options.page_size, options));
-    RETURN_IF_ERROR(pager->InitializeNewFile());
-    return pager;
-  }
+  if (size == 0) return Status::Corruption(path + ": the file is empty, not an ormDB data file");
 
   AlignedBuffer probe = AllocateAligned(kProbeBytes);
   std::memset(probe.get(), 0, kProbeBytes);
@@ -146,23 +142,27 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
   return pager;
 }
 
-Status Pager::InitializeNewFile() {
-  if (!ValidPageSize(page_size_)) return Status::InvalidArgument("bad page size");
+Status Pager::CreateFile(const std::string& path, const PagerOptions& options) {
+  // Built under a temporary name and renamed into place once both meta pages
+  // are durable, so a crash during creation never leaves a half-made file
+  // under the real name.
+  const std::string tmp = path + ".creating";
+  FileOptions fo;
+  fo.direct_io = options.direct_io && options.page_size >= File::kDirectIoAlignment;
+  ASSIGN_OR_RETURN(std::unique_ptr<File> file, options.opener(tmp, fo));
+  RETURN_IF_ERROR(file->Truncate(0));
+  Pager pager(tmp, std::move(file), options.page_size, options);
   // Both slots hold the empty tree (generations 0 and 1), so the file never
   // depends on a single meta page, not even before its first commit.
-  meta_ = MetaState{};
   std::random_device rd;
-  meta_.database_id = (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
-  RETURN_IF_ERROR(WriteMeta(meta_, 0));
-  meta_.generation = Generation(1);
-  RETURN_IF_ERROR(WriteMeta(meta_, 1));
-  durable_slot_ = 1;
-  durable_generation_ = meta_.generation;
-  RETURN_IF_ERROR(file_->Sync());
-  size_t slash = path_.find_last_of('/');
-  RETURN_IF_ERROR(SyncDirectory(slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash))));
-  free_.Reset(kFirstDataPage, {});
-  return Status::OK();
+  MetaState meta;
+  meta.database_id = (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
+  RETURN_IF_ERROR(pager.WriteMeta(meta, 0));
+  meta.generation = Generation(1);
+  RETURN_IF_ERROR(pager.WriteMeta(meta, 1));
+  RETURN_IF_ERROR(pager.file_->Sync());
+  RETURN_IF_ERROR(RenameFile(tmp, path));
+  return SyncDirectory(DirectoryOf(path));
 }
 
 Status Pager::Load() {
@@ -328,8 +328,9 @@ void Pager::Unpin(Generation gen) {
 
 void Pager::ReleaseFreedPages() {
   // A page freed by generation G is reachable from older roots: reusable once
-  // no pinned snapshot is older than G and the durable root is at least G.
-  Generation oldest = std::min(meta_.generation, durable_generation_);
+  // no pinned snapshot is older than G and the durable root is at least G
+  // (the durable root is never newer than the published one).
+  Generation oldest = durable_generation_;
   if (!pins_.empty()) oldest = std::min(oldest, pins_.begin()->first);
   for (uint64_t id : free_.Release(oldest)) {
     // A page published and freed again before any checkpoint wrote it: its
@@ -364,13 +365,18 @@ std::vector<PageId> Pager::FreeListPages() const {
   return freelist_chain_;
 }
 
-void Pager::Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {
+Status Pager::Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {
   // Sealed now, while only this thread sees the pages; immutable from here on.
   for (auto& [id, page] : dirty) {
     assert(ReadHeader(page.get()).id == id);
     SealPage(page.get(), page_size_);
   }
   std::lock_guard lock(mu_);
+  if (failed_) {
+    // Nothing more may be built on a state whose presence on disk is unknown.
+    free_.Abort();
+    return failure_;
+  }
   next.generation = meta_.generation.Next();
   next.page_count = free_.page_count();
   next.freelist_head = meta_.freelist_head;
@@ -385,6 +391,7 @@ void Pager::Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> 
   meta_ = next;
   free_.Commit(next.generation);
   commits_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
 }
 
 Status Pager::Commit(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty) {

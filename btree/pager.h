@@ -1,12 +1,14 @@
 // The pager owns the data file: its two meta pages, the buffer cache, the
-// free space and the commit of a new root. Committed pages are immutable, so
-// the cache hands out shared, read-only page references without locks held
-// across use; a new root becomes visible by one meta page write.
+// free space and the publication of new roots. Published pages are immutable,
+// so the cache hands out shared, read-only page references without locks held
+// across use. A new root becomes visible to readers when it is published
+// (in memory) and durable when a checkpoint writes it and then one meta page.
 //
-// Commit order (why this order): new pages and the free list go to free
-// space first and are synced, then the meta page of the other slot names the
-// new root and is synced. A crash before the meta write leaves the previous
-// root, whose pages this commit never touched, in charge.
+// Write order (why this order): new pages and the free list go to free space
+// first and are synced, then the meta page of the slot not holding the newest
+// durable state names the new root and is synced. A crash before the meta
+// write leaves the previous durable root, whose pages were never touched, in
+// charge.
 #pragma once
 
 #include <atomic>
@@ -86,7 +88,8 @@ class Pager {
   // readers pin, without writing anything: the pages stay pinned in the cache
   // until a checkpoint writes them. The layer above makes such a state
   // durable by its own log (the WAL) until then.
-  void Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
+  // Fails only when the pager refuses writes after a failed sync.
+  Status Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
 
   // Writes every published page still reachable from the newest root, and the
   // free list, to free space; syncs; then writes the meta page into the slot
@@ -118,7 +121,7 @@ class Pager {
   Status WriteMeta(const MetaState& meta, int slot);
   // Pages no snapshot and no durable root can reach become reusable.
   void ReleaseFreedPages();
-  Status InitializeNewFile();
+  static Status CreateFile(const std::string& path, const PagerOptions& options);
   void EncodeMeta(const MetaState& m, int slot, char* page) const;
   // Writes `pages`, the free list and the meta page naming `next`; see Checkpoint.
   Status WriteDurable(MetaState& next, const std::vector<std::pair<PageId, PageRef>>& pages,

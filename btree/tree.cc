@@ -505,10 +505,10 @@ Status WriteTxn::Publish() {
   pages.reserve(dirty_.size());
   for (auto& [id, page] : dirty_) pages.emplace_back(id, std::move(page));
   dirty_.clear();
-  pager_->Publish(meta_, std::move(pages));
-  committed_ = pager_->meta().generation;
+  Status st = pager_->Publish(meta_, std::move(pages));
+  if (st.ok()) committed_ = pager_->meta().generation;
   writer_lock_.unlock();
-  return Status::OK();
+  return st;
 }
 
 Status Tree::Checkpoint() {

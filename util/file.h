@@ -72,6 +72,10 @@ using FileOpener = std::function<Result<std::unique_ptr<File>>(const std::string
 
 bool FileExists(const std::string& path);
 Status RemoveFile(const std::string& path);
+// Atomically replaces `to` with `from` (rename(2)); sync the directory after.
+Status RenameFile(const std::string& from, const std::string& to);
+// The directory part of a path ("." when it has none).
+std::string DirectoryOf(const std::string& path);
 // fsyncs a directory so a created or renamed file's entry is durable.
 Status SyncDirectory(const std::string& dir);
 Status CreateDirectories(const std::string& dir);
