@@ -440,10 +440,10 @@ size_t Pager::unwritten_pages() const {
   return unwritten_.size();
 }
 
-Status Pager::Checkpoint() {
+Result<MetaState> Pager::Checkpoint() {
   std::unique_lock lock(mu_);
   if (failed_) return failure_;
-  if (meta_.generation == durable_generation_) return Status::OK();
+  if (meta_.generation == durable_generation_) return meta_;
   MetaState next = meta_;
   // Published pages that the newest root still reaches; the rest were freed
   // again before being written and never need to be.
@@ -459,7 +459,7 @@ Status Pager::Checkpoint() {
   }
   meta_.freelist_head = next.freelist_head;
   meta_.page_count = next.page_count;
-  return Status::OK();
+  return next;
 }
 
 Status Pager::WriteDurable(MetaState& next, const std::vector<std::pair<PageId, PageRef>>& pages,

@@ -98,7 +98,8 @@ class Pager {
   // stays as it was. A failed sync or meta write leaves the outcome on disk
   // unknown, so the pager then refuses further writes until reopened (the
   // file then holds one whole state). No write transaction may be open.
-  Status Checkpoint();
+  // Returns the state it wrote (or the durable one, when nothing was new).
+  Result<MetaState> Checkpoint();
 
   // Writes `dirty` durably as Checkpoint does and publishes `next` only once
   // that succeeded: on failure readers never saw it and the pager is at the

@@ -483,7 +483,7 @@ Status WriteTxn::Commit() {
     pager_->Abort();  // returns pages a no-op transaction may have allocated and freed
     // Nothing of its own to write, but a commit promises durability of all
     // that readers can see: write what earlier Publish calls left unwritten.
-    Status st = pager_->Checkpoint();
+    Status st = pager_->Checkpoint().status();
     committed_ = pager_->meta().generation;
     writer_lock_.unlock();
     return st;
@@ -511,7 +511,7 @@ Status WriteTxn::Publish() {
   return st;
 }
 
-Status Tree::Checkpoint() {
+Result<MetaState> Tree::Checkpoint() {
   std::lock_guard lock(writer_mu_);
   return pager_->Checkpoint();
 }

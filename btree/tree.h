@@ -127,7 +127,8 @@ class Tree {
 
   // Writes every published state to the file (waits for the open write
   // transaction, if any, to finish first). Readers are not blocked.
-  Status Checkpoint();
+  // Returns the state written.
+  Result<MetaState> Checkpoint();
 
   Pager& pager() { return *pager_; }
   const NodeLimits& limits() const { return limits_; }

@@ -170,7 +170,7 @@ TEST_P(BtreeModelTest, RandomOperationsMatchStdMap) {
       }
       if (how == 2) {
         txn.reset();
-        ASSERT_OK(tree->Checkpoint());
+        ASSERT_OK(tree->Checkpoint().status());
       }
       if (how != 1) {
         sync_keys(undurable_keys, committed, &durable);

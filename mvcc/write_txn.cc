@@ -1,0 +1,67 @@
+#include "mvcc/store.h"
+
+namespace ormdb::mvcc {
+
+WriteTxn::WriteTxn(Store* store, btree::Snapshot snap, Isolation isolation)
+    : store_(store),
+      snap_(std::move(snap)),
+      isolation_(isolation),
+      snapshot_(CommitVersion(snap_.meta().user_version)) {}
+
+WriteTxn::~WriteTxn() { Rollback(); }
+
+bool WriteTxn::serializable() const { return isolation_ == Isolation::kSerializable; }
+
+Status WriteTxn::Get(std::string_view key, std::string* value) {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  auto it = writes_.find(key);
+  if (it != writes_.end()) {
+    if (!it->second) return Status::NotFound("key not found");
+    *value = *it->second;
+    return Status::OK();
+  }
+  if (serializable()) read_keys_.emplace(key);
+  return snap_.Get(key, value);
+}
+
+Status WriteTxn::Put(std::string_view key, std::string_view value) {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  const auto& limits = store_->tree().limits();
+  if (key.size() > limits.max_key_bytes) {
+    return Status::InvalidArgument("key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
+                                   std::to_string(limits.max_key_bytes) + " bytes");
+  }
+  if (value.size() > btree::kMaxValueBytes) {
+    return Status::InvalidArgument("value of " + std::to_string(value.size()) + " bytes exceeds the limit of " +
+                                   std::to_string(btree::kMaxValueBytes) + " bytes");
+  }
+  writes_.insert_or_assign(std::string(key), std::string(value));
+  ++writes_version_;
+  return Status::OK();
+}
+
+Status WriteTxn::Delete(std::string_view key) {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  if (key.size() > store_->tree().limits().max_key_bytes) return Status::OK();  // cannot exist
+  writes_.insert_or_assign(std::string(key), std::nullopt);
+  ++writes_version_;
+  return Status::OK();
+}
+
+std::unique_ptr<TxnIterator> WriteTxn::NewIterator(btree::CursorOptions options) {
+  return std::unique_ptr<TxnIterator>(new TxnIterator(this, std::move(options)));
+}
+
+Result<CommitVersion> WriteTxn::Commit() {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  done_ = true;
+  return store_->Commit(*this);
+}
+
+void WriteTxn::Rollback() {
+  if (done_) return;
+  done_ = true;
+  store_->Unregister(snapshot_);
+}
+
+}  // namespace ormdb::mvcc

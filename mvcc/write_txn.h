@@ -1,0 +1,103 @@
+// A write transaction: reads its snapshot through its own buffered writes
+// (an ordered write set), and commits them all or nothing.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "btree/cursor.h"
+#include "btree/tree.h"
+#include "mvcc/version.h"
+
+namespace ormdb::mvcc {
+
+class Store;
+class TxnIterator;
+enum class Isolation;
+
+// A key range a serializable transaction scanned: [lo, hi], where an empty
+// `lo` means from the start and no `hi` means to the end.
+struct ScannedRange {
+  std::string lo;
+  std::optional<std::string> hi;
+};
+
+class WriteTxn {
+ public:
+  ~WriteTxn();
+  WriteTxn(const WriteTxn&) = delete;
+  WriteTxn& operator=(const WriteTxn&) = delete;
+
+  Status Get(std::string_view key, std::string* value);
+  // Key and value sizes are checked here, so a commit never fails on them later.
+  Status Put(std::string_view key, std::string_view value);
+  Status Delete(std::string_view key);
+  // Iterates the snapshot merged with this transaction's writes; sees writes
+  // made while it is open.
+  std::unique_ptr<TxnIterator> NewIterator(btree::CursorOptions options = {});
+
+  // Durable and visible when it returns. Conflict (retryable) when a
+  // concurrent commit got there first; the transaction is over either way.
+  Result<CommitVersion> Commit();
+  void Rollback();
+
+  CommitVersion snapshot_version() const { return snapshot_; }
+
+ private:
+  friend class Store;
+  friend class TxnIterator;
+  WriteTxn(Store* store, btree::Snapshot snap, Isolation isolation);
+  bool serializable() const;
+
+  Store* store_;
+  btree::Snapshot snap_;
+  Isolation isolation_;
+  CommitVersion snapshot_;
+  std::map<std::string, std::optional<std::string>, std::less<>> writes_;  // nullopt: deleted
+  std::set<std::string, std::less<>> read_keys_;  // serializable only
+  std::vector<ScannedRange> read_ranges_;         // serializable only
+  uint64_t writes_version_ = 0;  // bumped by every write, for open iterators
+  bool done_ = false;
+};
+
+// Merges a snapshot cursor with the write set: the write set's entries
+// replace the snapshot's, its deletions hide them.
+class TxnIterator {
+ public:
+  void Seek(std::string_view key);
+  void SeekForPrev(std::string_view key);
+  void SeekToFirst();
+  void SeekToLast();
+  void Next();
+  void Prev();
+  bool Valid() const { return valid_; }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+  const Status& status() const { return base_->status(); }
+  ~TxnIterator();
+
+ private:
+  friend class WriteTxn;
+  TxnIterator(WriteTxn* txn, btree::CursorOptions options);
+  // Positions on the first visible entry at/after (forward) or at/before
+  // (backward) the sub-iterators' current places.
+  void Settle(bool forward);
+  void Note();  // widens the scanned range (serializable)
+  bool InBounds(std::string_view k) const;
+
+  WriteTxn* txn_;
+  btree::CursorOptions options_;
+  std::unique_ptr<btree::Cursor> base_;
+  using WriteIt = std::map<std::string, std::optional<std::string>, std::less<>>::iterator;
+  WriteIt ws_;       // forward: first write >= position; backward: one past the last write <= position
+  bool forward_ = true;
+  bool valid_ = false;
+  std::string key_, value_;
+  int range_ = -1;  // index into txn_->read_ranges_
+};
+
+}  // namespace ormdb::mvcc
