@@ -31,7 +31,9 @@ void ForEachBatchOp(uint64_t seed, uint64_t n, Fn&& fn) {
   fn(kBatchKey, &b);
 }
 
-inline Status ApplyBatch(uint64_t seed, uint64_t n, btree::WriteTxn& txn) {
+// Txn: btree::WriteTxn or mvcc::WriteTxn.
+template <typename Txn>
+Status ApplyBatch(uint64_t seed, uint64_t n, Txn& txn) {
   Status result;
   ForEachBatchOp(seed, n, [&](const std::string& k, const std::string* v) {
     if (!result.ok()) return;
@@ -50,7 +52,9 @@ inline void ApplyBatch(uint64_t seed, uint64_t n, std::map<std::string, std::str
   });
 }
 
-inline uint64_t LastBatch(const btree::Snapshot& snap) {
+// Snap: btree::Snapshot or mvcc::ReadTxn.
+template <typename Snap>
+uint64_t LastBatch(const Snap& snap) {
   std::string v;
   if (!snap.Get(kBatchKey, &v).ok()) return 0;
   return std::stoull(v);

@@ -14,6 +14,7 @@
 
 #include "btree/check.h"
 #include "btree/tree.h"
+#include "mvcc/store.h"
 #include "tests/crash_batches.h"
 #include "tests/test_util.h"
 
@@ -62,17 +63,21 @@ uint64_t LastAck(const std::string& out) {
   return last;
 }
 
-void RunCrashLoop(uint32_t page_size, int iterations) {
+// store=false: the tree alone, each batch a durable tree commit.
+// store=true: the transactional store, durable by its log, checkpointing in
+// the background (so kills also land inside checkpoints and log recycling).
+void RunCrashLoop(uint32_t page_size, int iterations, bool store = false) {
   const uint64_t seed = testing::TestSeed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
   testing::TempDir dir;
-  const std::string path = dir.File("crash.odb");
+  const std::string path = store ? dir.File("store") : dir.File("crash.odb");
   uint64_t acked = 0;
   std::map<std::string, std::string> model;
   uint64_t model_batch = 0;
   for (int it = 0; it < iterations; ++it) {
-    Child c = Spawn({CRASH_WRITER_PATH, "batches", path, std::to_string(seed), std::to_string(page_size)});
+    Child c = store ? Spawn({CRASH_WRITER_PATH, "store", path, std::to_string(seed)})
+                    : Spawn({CRASH_WRITER_PATH, "batches", path, std::to_string(seed), std::to_string(page_size)});
     // Kill it after a random while: sometimes at once (mid-open or mid-first
     // commit), mostly after some commits.
     int ms = rng() % 8 == 0 ? static_cast<int>(rng() % 5) : 5 + static_cast<int>(rng() % 150);
@@ -84,11 +89,23 @@ void RunCrashLoop(uint32_t page_size, int iterations) {
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited by itself (status " << status << "), output: " << out;
     acked = std::max(acked, LastAck(out));
 
-    TreeOptions opts;
-    opts.page_size = page_size;
-    auto tree = Tree::Open(path, opts);
-    ASSERT_OK(tree.status());
-    Snapshot snap = (*tree)->GetSnapshot();
+    std::unique_ptr<mvcc::Store> st;
+    std::unique_ptr<Tree> tree_only;
+    if (store) {
+      mvcc::StoreOptions so;
+      so.background_checkpoints = false;
+      auto s = mvcc::Store::Open(path, so);
+      ASSERT_OK(s.status());
+      st = std::move(s).value();
+    } else {
+      TreeOptions opts;
+      opts.page_size = page_size;
+      auto t = Tree::Open(path, opts);
+      ASSERT_OK(t.status());
+      tree_only = std::move(t).value();
+    }
+    Tree* tree = store ? &st->tree() : tree_only.get();
+    Snapshot snap = tree->GetSnapshot();
     uint64_t got = testing::LastBatch(snap);
     // Every acknowledged batch survived; at most the one in flight was added.
     ASSERT_GE(got, acked) << "iteration " << it << ": acknowledged batch lost";
@@ -107,7 +124,7 @@ void RunCrashLoop(uint32_t page_size, int iterations) {
     ASSERT_OK(cur->status());
     ASSERT_EQ(m, model.end()) << "iteration " << it << ": batch " << got << ", tree has " << snap.entries()
                               << " entries, model " << model.size();
-    auto report = CheckIntegrity(**tree);
+    auto report = CheckIntegrity(*tree);
     ASSERT_OK(report.status());
     acked = got;
   }
@@ -116,6 +133,8 @@ void RunCrashLoop(uint32_t page_size, int iterations) {
 
 TEST(CrashTest, KilledWriterLosesNoAcknowledgedBatch4K) { RunCrashLoop(4096, 60); }
 TEST(CrashTest, KilledWriterLosesNoAcknowledgedBatch512) { RunCrashLoop(512, 40); }
+
+TEST(CrashTest, KilledStoreLosesNoAcknowledgedCommit) { RunCrashLoop(4096, 60, /*store=*/true); }
 
 TEST(CrashTest, FileSizeLimitFailsTheCommitAndKeepsTheState) {
   testing::TempDir dir;

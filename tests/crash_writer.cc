@@ -4,6 +4,8 @@
 //
 //   crash_writer batches <file> <seed> <page size>
 //       commits batches last+1, last+2, ... forever
+//   crash_writer store <dir> <seed>
+//       the same through the transactional store (log + checkpoints)
 //   crash_writer fsize <file> <byte limit>
 //       commits until RLIMIT_FSIZE stops it; checks the error and the state
 #include <signal.h>
@@ -16,6 +18,7 @@
 
 #include "btree/check.h"
 #include "btree/tree.h"
+#include "mvcc/store.h"
 #include "tests/crash_batches.h"
 
 using namespace ormdb;
@@ -39,6 +42,27 @@ static int RunBatches(const std::string& path, uint64_t seed, uint32_t page_size
     auto txn = tree->BeginWrite();
     Status st = testing::ApplyBatch(seed, batch, *txn);
     if (st.ok()) st = txn->Commit();
+    if (!st.ok()) return Die("commit", st);
+    std::printf("%llu\n", static_cast<unsigned long long>(batch));
+    std::fflush(stdout);
+  }
+}
+
+// Commits batches through the transactional store: durable in the log at
+// Commit, written to the data file by background checkpoints (made frequent).
+static int RunStore(const std::string& dir, uint64_t seed) {
+  mvcc::StoreOptions opts;
+  opts.checkpoint_log_bytes = 48 << 10;
+  opts.checkpoint_interval_ms = 20;
+  auto opened = mvcc::Store::Open(dir, opts);
+  if (!opened.ok()) return Die("open", opened.status());
+  auto store = std::move(opened).value();
+  uint64_t batch = testing::LastBatch(*store->BeginRead());
+  for (;;) {
+    ++batch;
+    auto txn = store->BeginWrite();
+    Status st = testing::ApplyBatch(seed, batch, *txn);
+    if (st.ok()) st = txn->Commit().status();
     if (!st.ok()) return Die("commit", st);
     std::printf("%llu\n", static_cast<unsigned long long>(batch));
     std::fflush(stdout);
@@ -91,6 +115,7 @@ int main(int argc, char** argv) {
   if (argc == 5 && std::string(argv[1]) == "batches") {
     return RunBatches(argv[2], std::strtoull(argv[3], nullptr, 10), static_cast<uint32_t>(std::atoi(argv[4])));
   }
+  if (argc == 4 && std::string(argv[1]) == "store") return RunStore(argv[2], std::strtoull(argv[3], nullptr, 10));
   if (argc == 4 && std::string(argv[1]) == "fsize") return RunFsize(argv[2], std::strtoull(argv[3], nullptr, 10));
   std::fprintf(stderr, "usage: crash_writer batches <file> <seed> <page size> | fsize <file> <limit>\n");
   return 64;
