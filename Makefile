@@ -2,7 +2,9 @@
 #   make          release build in build/release
 #   make debug    debug build in build/debug
 #   make test     installs what is missing, builds with ASan+UBSan, runs every
-#                 test through ctest, then the fuzzers briefly and the benchmark smoke run
+#                 test through ctest, the concurrency tests under TSan, the
+#                 fuzzers briefly, the model tests at full size and the benchmark smoke runs
+#   make tsan     the concurrency tests under ThreadSanitizer
 #   make run      release build, then opens the default data directory ./data
 #   make bench    release build, then the component benchmarks against LMDB
 #   make fuzz     builds the libFuzzer targets with clang and runs each briefly
@@ -12,7 +14,7 @@ DATA ?= ./data
 FUZZ_SECONDS ?= 20
 CMAKE_COMMON = -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all release debug asan test run bench fuzz deps clean format
+.PHONY: all release debug asan tsan test run bench fuzz deps clean format
 
 all: release
 
@@ -25,6 +27,8 @@ build/debug/build.ninja: | deps
 	cmake -S . -B build/debug $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DORMDB_BENCH=OFF
 build/asan/build.ninja: | deps
 	cmake -S . -B build/asan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DORMDB_SANITIZE=ON -DORMDB_BENCH=OFF
+build/tsan/build.ninja: | deps
+	cmake -S . -B build/tsan $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORMDB_TSAN=ON -DORMDB_BENCH=OFF
 build/fuzz/build.ninja: | deps
 	CC=clang CXX=clang++ cmake -S . -B build/fuzz $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORMDB_FUZZ=ON
 
@@ -37,11 +41,23 @@ debug: deps build/debug/build.ninja
 asan: deps build/asan/build.ninja
 	ninja -C build/asan -j $(JOBS)
 
+# The concurrency tests again under ThreadSanitizer.
+TSAN_TESTS = store_test snapshot_test wal_test
+tsan: deps build/tsan/build.ninja
+	ninja -C build/tsan -j $(JOBS) $(addprefix tests/,$(TSAN_TESTS))
+	for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./build/tsan/tests/$$t || exit 1; done
+
+# ASan+UBSan runs the model tests at a fraction of their size (they are slow
+# under the sanitizers); the release build then runs them at full size.
+MODEL_SCALE_ASAN ?= 0.25
+MODEL_SCALE_RELEASE ?= 2
 test: asan
-	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	cd build/asan && ORMDB_TEST_SCALE=$(MODEL_SCALE_ASAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+	$(MAKE) tsan
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) release
+	ORMDB_TEST_SCALE=$(MODEL_SCALE_RELEASE) ./build/release/tests/btree_model_test
 	./build/release/bench/btree_bench --smoke
 
 fuzz: deps build/fuzz/build.ninja

@@ -263,14 +263,16 @@ struct Cell {
   int rep;
 };
 
-// Prints the usual console lines and keeps each run's seconds per item,
-// taken from items_per_second (real time: every benchmark uses UseRealTime).
+// Prints the usual console lines and keeps each run's wall-clock and CPU
+// seconds per item. items_per_second is items over real time (every
+// benchmark uses UseRealTime), so items = rate x real time.
 class Collector : public benchmark::ConsoleReporter {
  public:
   Collector(std::map<std::string, Cell> cells, int reps)
       : ConsoleReporter(::isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular), cells_(std::move(cells)) {
-    for (auto& w : seconds_)
-      for (auto& e : w) e.assign(reps, NAN);
+    for (auto* table : {&real_, &cpu_})
+      for (auto& w : *table)
+        for (auto& e : w) e.assign(reps, NAN);
   }
 
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -286,16 +288,20 @@ class Collector : public benchmark::ConsoleReporter {
       auto rate = run.counters.find("items_per_second");
       if (rate == run.counters.end() || rate->second.value <= 0) continue;
       const Cell& c = it->second;
-      seconds_[c.workload][c.engine][c.rep] = 1.0 / rate->second.value;
+      real_[c.workload][c.engine][c.rep] = 1.0 / rate->second.value;
+      cpu_[c.workload][c.engine][c.rep] = run.cpu_accumulated_time / (rate->second.value * run.real_accumulated_time);
     }
   }
 
   int errors() const { return errors_; }
-  const std::vector<double>& seconds(int w, int e) const { return seconds_[w][e]; }
+  const std::vector<double>& real(int w, int e) const { return real_[w][e]; }
+  const std::vector<double>& cpu(int w, int e) const { return cpu_[w][e]; }
 
  private:
   std::map<std::string, Cell> cells_;
-  std::vector<double> seconds_[kWorkloads][kEngines];
+  using Table = std::array<std::array<std::vector<double>, kEngines>, kWorkloads>;  // [workload][engine][rep]
+  Table real_;
+  Table cpu_;
   int errors_ = 0;
 };
 
@@ -304,6 +310,15 @@ double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The median over repetitions of ormDB's time / LMDB's time in the same repetition.
+double PairedRatio(const std::vector<double>& ormdb, const std::vector<double>& lmdb) {
+  std::vector<double> ratios;
+  for (size_t r = 0; r < ormdb.size(); ++r) {
+    if (!std::isnan(ormdb[r]) && !std::isnan(lmdb[r])) ratios.push_back(ormdb[r] / lmdb[r]);
+  }
+  return Median(ratios);
 }
 
 // (max - min) / median.
@@ -318,29 +333,29 @@ std::string GoalMet(double ratio, double goal) {
   if (std::isnan(ratio)) return "-";
   if (ratio <= goal) return "yes";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "NO (%.0f%% over)", (ratio / goal - 1) * 100);
+  std::snprintf(buf, sizeof buf, "NO (%.1f%% over)", (ratio / goal - 1) * 100);
   return buf;
 }
 
 void PrintSummary(const Collector& results, const Flags& flags) {
   std::printf(
-      "\nSummary: median of %d repetition%s per engine; ratio = median over repetitions of ormDB time / "
-      "LMDB time (below 1: ormDB faster); spread = (max-min)/median%s\n",
+      "\nSummary: median of %d repetition%s per engine (wall clock); ratio = median over repetitions of ormDB "
+      "time / LMDB time (below 1: ormDB faster); spread = (max-min)/median; cpu ratio = the same ratio of CPU "
+      "time%s\n",
       flags.reps, flags.reps == 1 ? "" : "s", flags.smoke ? "\n(smoke run: a correctness check, not results)" : "");
-  std::printf("%-14s %-7s %10s %7s %10s %7s %7s %6s  %s\n", "workload", "unit", "ormDB", "spread", "LMDB", "spread",
-              "ratio", "goal", "met");
+  std::printf("%-14s %-7s %10s %7s %10s %7s %7s %6s  %-16s %9s\n", "workload", "unit", "ormDB", "spread", "LMDB",
+              "spread", "ratio", "goal", "met", "cpu ratio");
   bool flagged = false;
   for (int w = 0; w < kWorkloads; ++w) {
     std::vector<double> per_engine[kEngines];
-    std::vector<double> ratios;
-    for (int r = 0; r < flags.reps; ++r) {
-      double o = results.seconds(w, kOrmdb)[r], l = results.seconds(w, kLmdb)[r];
-      if (!std::isnan(o)) per_engine[kOrmdb].push_back(o * kInfo[w].unit_per_s);
-      if (!std::isnan(l)) per_engine[kLmdb].push_back(l * kInfo[w].unit_per_s);
-      if (!std::isnan(o) && !std::isnan(l)) ratios.push_back(o / l);
+    for (int e = 0; e < kEngines; ++e) {
+      for (double s : results.real(w, e)) {
+        if (!std::isnan(s)) per_engine[e].push_back(s * kInfo[w].unit_per_s);
+      }
     }
     if (per_engine[kOrmdb].empty() && per_engine[kLmdb].empty()) continue;  // filtered out
-    double ratio = Median(ratios);
+    double ratio = PairedRatio(results.real(w, kOrmdb), results.real(w, kLmdb));
+    double cpu_ratio = PairedRatio(results.cpu(w, kOrmdb), results.cpu(w, kLmdb));
     std::string met = GoalMet(ratio, kInfo[w].goal);
     char spread[kEngines][16];
     for (int e = 0; e < kEngines; ++e) {
@@ -349,9 +364,9 @@ void PrintSummary(const Collector& results, const Flags& flags) {
       flagged |= wide;
       std::snprintf(spread[e], sizeof spread[e], "%.0f%%%s", std::isnan(s) ? 0.0 : s * 100, wide ? "*" : "");
     }
-    std::printf("%-14s %-7s %10.3f %7s %10.3f %7s %7.2f %6.2f  %s\n", kInfo[w].name, kInfo[w].unit,
+    std::printf("%-14s %-7s %10.3f %7s %10.3f %7s %7.3f %6.2f  %-16s %9.3f\n", kInfo[w].name, kInfo[w].unit,
                 Median(per_engine[kOrmdb]), spread[kOrmdb], Median(per_engine[kLmdb]), spread[kLmdb], ratio,
-                kInfo[w].goal, met.c_str());
+                kInfo[w].goal, met.c_str(), cpu_ratio);
   }
   if (flagged)
     std::printf("* spread above %.0f%%: the machine was noisy; rerun before trusting the cell\n", kSpreadFlag * 100);
