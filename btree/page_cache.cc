@@ -16,7 +16,7 @@ PageRef PageCache::Lookup(PageId id) {
     return nullptr;
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
-  if (!it->second.pinned) s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+  it->second.referenced = true;
   return it->second.page;
 }
 
@@ -60,7 +60,13 @@ void PageCache::Erase(PageId id) {
 
 void PageCache::EvictOverflow(Shard& s) {
   while (s.lru.size() > pages_per_shard_) {
-    s.map.erase(s.lru.back());
+    auto it = s.map.find(s.lru.back());
+    if (it->second.referenced) {  // used since: a second chance at the front
+      it->second.referenced = false;
+      s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+      continue;
+    }
+    s.map.erase(it);
     s.lru.pop_back();
   }
 }

@@ -1,5 +1,6 @@
-// The buffer cache: pages by number, bounded in bytes, evicting the least
-// recently used. Sharded so readers on different threads rarely meet on a
+// The buffer cache: pages by number, bounded in bytes, evicting by second
+// chance (LRU order, but a hit only sets a bit instead of relinking the list,
+// which kept readers waiting on memory). Sharded so readers on different threads rarely meet on a
 // lock. Pages are immutable and reference counted: eviction drops the cache's
 // reference, a reader still holding the page keeps it alive.
 //
@@ -37,6 +38,7 @@ class PageCache {
   struct Entry {
     PageRef page;
     bool pinned;
+    bool referenced = false;          // hit since it last reached the back of the list
     std::list<PageId>::iterator lru;  // valid when !pinned
   };
   struct Shard {

@@ -46,6 +46,7 @@ Status DecodeSegmentHeader(std::string_view b, const std::string& file, SegmentH
     return Status::Corruption(file + ": log segment header checksum mismatch");
   }
   uint32_t version = coding::DecodeFixed32(b.data() + kSegVersion);
+  if (version == 0) return Status::Corruption(file + ": log format version 0");
   if (version != kLogFormatVersion) {
     return Status::NotSupported(file + ": log format version " + std::to_string(version) +
                                 "; this build reads version " + std::to_string(kLogFormatVersion));
@@ -87,23 +88,23 @@ void EncodeRecord(uint64_t database_id, Lsn lsn, RecordType type, uint64_t versi
                         Checksum64(p + 8, kRecordHeaderBytes - 8 + payload.size(), database_id));
 }
 
-bool DecodeRecord(std::string_view b, uint64_t database_id, Lsn lsn, RecordView* out) {
-  if (b.size() < kRecordHeaderBytes) return false;
+RecordCheck DecodeRecord(std::string_view b, uint64_t database_id, Lsn lsn, RecordView* out) {
+  if (b.size() < kRecordHeaderBytes) return RecordCheck::kInvalid;
   const char* p = b.data();
   uint32_t length = coding::DecodeFixed32(p + kRecLength);
-  if (length > kMaxRecordPayloadBytes || PaddedRecordBytes(length) > b.size()) return false;
-  if (coding::DecodeFixed64(p + kRecLsn) != lsn.value()) return false;
+  if (length > kMaxRecordPayloadBytes || PaddedRecordBytes(length) > b.size()) return RecordCheck::kInvalid;
+  if (coding::DecodeFixed64(p + kRecLsn) != lsn.value()) return RecordCheck::kInvalid;
   if (coding::DecodeFixed64(p + kRecChecksum) != Checksum64(p + 8, kRecordHeaderBytes - 8 + length, database_id)) {
-    return false;
+    return RecordCheck::kInvalid;
   }
   RecordType type = static_cast<RecordType>(static_cast<uint8_t>(p[kRecType]));
-  if (type != RecordType::kCommit) return false;
+  if (type != RecordType::kCommit) return RecordCheck::kUnknownType;
   out->lsn = lsn;
   out->type = type;
   out->version = coding::DecodeFixed64(p + kRecVersion);
   out->payload = std::string_view(p + kRecordHeaderBytes, length);
   out->padded_bytes = PaddedRecordBytes(length);
-  return true;
+  return RecordCheck::kValid;
 }
 
 void WriteSetEncoder::Put(std::string_view key, std::string_view value) {

@@ -1,7 +1,7 @@
 // The write-ahead log's on-disk format (docs/wal-format.md): segment files
 // named by the log position they start at, each a 64-byte header followed by
-// 8-byte-aligned records. A record carries its own position, so a record left
-// over from an older use of the same bytes never passes for a new one, and a
+// 8-byte-aligned records. A record carries its own position, so bytes that
+// were moved or copied never pass for the record at another place, and a
 // checksum seeded with the database id, so a log from another database never
 // passes either.
 #pragma once
@@ -59,10 +59,14 @@ struct RecordView {
   size_t padded_bytes;
 };
 
+enum class RecordCheck {
+  kValid,
+  kInvalid,      // not a whole valid record (torn, zeroed, damaged, another database's)
+  kUnknownType,  // checksum fine, but a type this build does not know: a newer writer
+};
+
 // Decodes the record at the front of `bytes`, expected at position `lsn`.
-// False when it is not a whole valid record there (torn, zeroed, stale,
-// damaged, or from another database).
-bool DecodeRecord(std::string_view bytes, uint64_t database_id, Lsn lsn, RecordView* out);
+RecordCheck DecodeRecord(std::string_view bytes, uint64_t database_id, Lsn lsn, RecordView* out);
 
 // A commit record's payload: the transaction's puts and deletes, in order.
 class WriteSetEncoder {
@@ -84,7 +88,9 @@ struct WriteOp {
   std::string_view value;
 };
 
-// Decodes a commit payload; Corruption naming `where` when malformed.
+// Decodes a commit payload; Corruption naming `where` when malformed. The
+// whole payload is checked before `fn` sees the first operation, so a caller
+// never applies half of a malformed write set.
 template <typename Fn>
 Status DecodeWriteSet(std::string_view payload, const std::string& where, Fn&& fn);
 

@@ -9,10 +9,13 @@ constexpr uint8_t kOpPut = 1;
 constexpr uint8_t kOpDelete = 2;
 
 template <typename Fn>
-Status DecodeWriteSet(std::string_view in, const std::string& where, Fn&& fn) {
-  uint64_t count;
-  if (!coding::GetVarint64(&in, &count)) return Status::Corruption(where + ": write set: bad operation count");
-  for (uint64_t i = 0; i < count; ++i) {
+Status DecodeWriteSet(std::string_view payload, const std::string& where, Fn&& fn) {
+  // Pass 1 checks everything; pass 2 hands the operations out.
+  for (int pass = 0; pass < 2; ++pass) {
+    std::string_view in = payload;
+    uint64_t count;
+    if (!coding::GetVarint64(&in, &count)) return Status::Corruption(where + ": write set: bad operation count");
+    for (uint64_t i = 0; i < count; ++i) {
     auto bad = [&](const char* what) {
       return Status::Corruption(where + ": write set: operation " + std::to_string(i) + ": " + what);
     };
@@ -30,9 +33,12 @@ Status DecodeWriteSet(std::string_view in, const std::string& where, Fn&& fn) {
       w.value = in.substr(0, vlen);
       in.remove_prefix(vlen);
     }
-    RETURN_IF_ERROR(fn(w));
+      if (pass == 1) RETURN_IF_ERROR(fn(w));
+    }
+    if (!in.empty()) {
+      return Status::Corruption(where + ": write set: " + std::to_string(in.size()) + " trailing bytes");
+    }
   }
-  if (!in.empty()) return Status::Corruption(where + ": write set: " + std::to_string(in.size()) + " trailing bytes");
   return Status::OK();
 }
 

@@ -72,11 +72,24 @@ Status LogReader::Load(SegmentFile& s) {
   return Status::OK();
 }
 
+bool LogReader::AnyRecordFrom(size_t first) {
+  for (size_t i = first; i < segments_.size(); ++i) {
+    if (!Load(segments_[i]).ok()) return true;  // let the normal path report it
+    RecordView v;
+    if (segments_[i].bytes.size() > kSegmentHeaderBytes &&
+        DecodeRecord(std::string_view(segments_[i].bytes).substr(kSegmentHeaderBytes), database_id_,
+                     segments_[i].start, &v) != RecordCheck::kInvalid) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool LogReader::ValidRecordAfter(const SegmentFile& s, size_t offset) const {
   for (size_t off = offset + kRecordAlignment; off + kRecordHeaderBytes <= s.bytes.size(); off += kRecordAlignment) {
     RecordView v;
     Lsn at(s.start.value() + (off - kSegmentHeaderBytes));
-    if (DecodeRecord(std::string_view(s.bytes).substr(off), database_id_, at, &v)) return true;
+    if (DecodeRecord(std::string_view(s.bytes).substr(off), database_id_, at, &v) != RecordCheck::kInvalid) return true;
   }
   return false;
 }
@@ -86,7 +99,14 @@ Result<bool> LogReader::Next(LogRecord* out) {
     SegmentFile& s = segments_[current_];
     size_t off = kSegmentHeaderBytes + (pos_.value() - s.start.value());
     RecordView v;
-    if (off < s.bytes.size() && DecodeRecord(std::string_view(s.bytes).substr(off), database_id_, pos_, &v)) {
+    RecordCheck check = off < s.bytes.size()
+                            ? DecodeRecord(std::string_view(s.bytes).substr(off), database_id_, pos_, &v)
+                            : RecordCheck::kInvalid;
+    if (check == RecordCheck::kUnknownType) {
+      return Status::NotSupported(s.path + ": log record at position " + pos_.ToString() +
+                                  " has a type this build does not know (written by a newer version?)");
+    }
+    if (check == RecordCheck::kValid) {
       out->lsn = pos_;
       out->type = v.type;
       out->version = v.version;
@@ -101,6 +121,14 @@ Result<bool> LogReader::Next(LogRecord* out) {
     bool more_bytes = off < s.bytes.size();
     if (current_ + 1 < segments_.size()) {
       SegmentFile& next = segments_[current_ + 1];
+      if (next.start > pos_ && !ValidRecordAfter(s, off - kRecordAlignment) && !AnyRecordFrom(current_ + 1)) {
+        // The segments after the gap hold no record at all: a flush that
+        // started a new segment never completed, so nothing there was ever
+        // acknowledged. The log ends here; the writer clears them away.
+        torn_tail_ = true;
+        done_ = true;
+        break;
+      }
       if (next.start != pos_) {
         return Status::Corruption(next.path + ": log segment starts at " + next.start.ToString() +
                                   " but the log before it ends at " + pos_.ToString() +

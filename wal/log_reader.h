@@ -51,6 +51,8 @@ class LogReader {
   Status Load(SegmentFile& s);
   // Whether any valid record starts after `offset` in segment `s`.
   bool ValidRecordAfter(const SegmentFile& s, size_t offset) const;
+  // Whether segment `first` or a later one starts with a record.
+  bool AnyRecordFrom(size_t first);
 
   std::string dir_;
   uint64_t database_id_;

@@ -1,7 +1,7 @@
 #include "wal/log_writer.h"
 
 #include <algorithm>
-#include <set>
+#include <filesystem>
 
 namespace ormdb::wal {
 
@@ -12,32 +12,50 @@ LogWriter::~LogWriter() = default;
 
 Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, uint64_t database_id, Lsn start,
                                                    const LogOptions& options) {
+  bool existed = FileExists(dir);
   RETURN_IF_ERROR(CreateDirectories(dir));
+  // A new directory's entry must be durable too, or a power loss could take
+  // the whole log with it.
+  if (!existed) RETURN_IF_ERROR(SyncDirectory(DirectoryOf(dir)));
   std::unique_ptr<LogWriter> w(new LogWriter(dir, database_id, options));
-  std::unique_lock lock(w->mu_);
+  // Segments before `start` stay until a checkpoint covers them; those at or
+  // after it hold no valid record (recovery ended at `start`) and go.
+  std::error_code ec;
+  std::vector<Segment> old;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    Lsn seg_start;
+    std::string name = entry.path().filename().string();
+    if (!ParseSegmentFileName(name, &seg_start)) continue;
+    if (seg_start < start) {
+      old.push_back(Segment{seg_start, entry.path().string(), nullptr, 0});
+    } else {
+      RETURN_IF_ERROR(RemoveFile(entry.path().string()));
+    }
+  }
+  if (ec) return Status::FromErrno(ec.value(), "listing log directory " + dir);
+  std::sort(old.begin(), old.end(), [](const Segment& a, const Segment& b) { return a.start < b.start; });
+  std::lock_guard lock(w->mu_);
+  for (auto& s : old) w->segments_.push_back(std::move(s));
   w->end_ = w->durable_ = start;
   RETURN_IF_ERROR(w->StartSegment(start));
-  // The new segment's header must be durable before any record in it counts.
-  Pending header = std::move(w->pending_.back());
-  w->pending_.clear();
-  RETURN_IF_ERROR(header.file->WriteAt(header.offset, header.bytes));
-  RETURN_IF_ERROR(header.file->Sync());
-  RETURN_IF_ERROR(SyncDirectory(dir));
-  lock.unlock();
   return w;
 }
 
 Status LogWriter::StartSegment(Lsn start) {
+  // Made under a temporary name with its header durable, then renamed into
+  // place: a segment file that exists always has a whole header.
   Segment s;
   s.start = start;
   s.path = dir_ + "/" + SegmentFileName(start);
+  const std::string tmp = s.path + ".new";
   FileOptions fo;
-  ASSIGN_OR_RETURN(std::unique_ptr<File> f, options_.opener(s.path, fo));
-  // A segment of that name can only be left from a run whose records there
-  // never became durable (recovery ended before them): start it afresh.
+  ASSIGN_OR_RETURN(std::unique_ptr<File> f, options_.opener(tmp, fo));
   RETURN_IF_ERROR(f->Truncate(0));
+  RETURN_IF_ERROR(f->WriteAt(0, EncodeSegmentHeader(SegmentHeader{database_id_, start})));
+  if (options_.sync) RETURN_IF_ERROR(f->Sync());
+  RETURN_IF_ERROR(RenameFile(tmp, s.path));
+  if (options_.sync) RETURN_IF_ERROR(SyncDirectory(dir_));
   s.file = std::move(f);
-  pending_.push_back(Pending{s.file, 0, EncodeSegmentHeader(SegmentHeader{database_id_, start})});
   s.size = kSegmentHeaderBytes;
   segments_.push_back(std::move(s));
   return Status::OK();
@@ -66,6 +84,10 @@ Result<Lsn> LogWriter::Append(RecordType type, uint64_t version, std::string_vie
 
 Status LogWriter::Sync(Lsn upto) {
   std::unique_lock lock(mu_);
+  if (upto > end_) {
+    return Status::InvalidArgument("sync up to position " + upto.ToString() + " past the log's end " +
+                                   end_.ToString());
+  }
   while (durable_ < upto) {
     if (!failure_.ok()) return failure_;
     if (flushing_) {
@@ -90,8 +112,6 @@ Status LogWriter::Sync(Lsn upto) {
         if (!st.ok()) break;
       }
     }
-    bool new_segment = std::any_of(batch.begin(), batch.end(), [](const Pending& p) { return p.offset == 0; });
-    if (st.ok() && new_segment && options_.sync) st = SyncDirectory(dir_);
     lock.lock();
     flushing_ = false;
     if (st.ok()) {
@@ -107,15 +127,12 @@ Status LogWriter::Sync(Lsn upto) {
 }
 
 Status LogWriter::RemoveSegmentsBefore(Lsn lsn) {
-  std::vector<std::string> doomed;
-  {
-    std::lock_guard lock(mu_);
-    while (segments_.size() > 1 && segments_[1].start <= lsn) {
-      doomed.push_back(segments_.front().path);
-      segments_.pop_front();
-    }
+  std::lock_guard lock(mu_);
+  while (segments_.size() > 1 && segments_[1].start <= lsn) {
+    // Forgotten only once gone, so a failed removal is retried next time.
+    RETURN_IF_ERROR(RemoveFile(segments_.front().path));
+    segments_.pop_front();
   }
-  for (const auto& p : doomed) RETURN_IF_ERROR(RemoveFile(p));
   return Status::OK();
 }
 

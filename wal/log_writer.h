@@ -25,14 +25,16 @@ struct LogOptions {
 
 struct LogStats {
   uint64_t records = 0;
-  uint64_t syncs = 0;   // fdatasync calls (group commit: fewer than records)
+  uint64_t syncs = 0;   // flushes, each one fdatasync when sync is on (group commit: fewer than records)
   uint64_t bytes = 0;
 };
 
 class LogWriter {
  public:
   // Starts a fresh segment at `start` (the end of the valid log that recovery
-  // found), in directory `dir`, for database `database_id`.
+  // found), in directory `dir`, for database `database_id`. Segments at or
+  // past `start` (a torn tail's leftovers) are removed; older ones are kept
+  // for RemoveSegmentsBefore.
   static Result<std::unique_ptr<LogWriter>> Open(const std::string& dir, uint64_t database_id, Lsn start,
                                                  const LogOptions& options);
   ~LogWriter();
@@ -65,7 +67,7 @@ class LogWriter {
     std::string bytes;
   };
   LogWriter(std::string dir, uint64_t database_id, const LogOptions& options);
-  Status StartSegment(Lsn start);  // mu_ held
+  Status StartSegment(Lsn start);  // mu_ held (or not yet shared)
 
   const std::string dir_;
   const uint64_t database_id_;
