@@ -84,7 +84,8 @@ Store::~Store() {
   }
   checkpoint_cv_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
-  if (!options_.checkpoint_on_close) return;
+  // Open may have failed before the log was open: nothing to checkpoint then.
+  if (!options_.checkpoint_on_close || log_ == nullptr) return;
   Status st = Checkpoint();
   if (!st.ok()) std::fprintf(stderr, "ormdb: final checkpoint failed: %s\n", st.ToString().c_str());
 }

@@ -18,18 +18,22 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, uint6
   // the whole log with it.
   if (!existed) RETURN_IF_ERROR(SyncDirectory(DirectoryOf(dir)));
   std::unique_ptr<LogWriter> w(new LogWriter(dir, database_id, options));
-  // Segments before `start` stay until a checkpoint covers them; those at or
-  // after it hold no valid record (recovery ended at `start`) and go.
+  // Segments before `start` stay until a checkpoint covers them; those past
+  // it hold no valid record (recovery ended at `start`) and go, but only once
+  // the new segment is in place: until then a crash must still find a
+  // segment holding `start`. (A leftover of the same name is replaced
+  // atomically by the new one's rename.)
   std::error_code ec;
   std::vector<Segment> old;
+  std::vector<std::string> leftovers;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     Lsn seg_start;
     std::string name = entry.path().filename().string();
     if (!ParseSegmentFileName(name, &seg_start)) continue;
     if (seg_start < start) {
       old.push_back(Segment{seg_start, entry.path().string(), nullptr, 0});
-    } else {
-      RETURN_IF_ERROR(RemoveFile(entry.path().string()));
+    } else if (seg_start > start) {
+      leftovers.push_back(entry.path().string());
     }
   }
   if (ec) return Status::FromErrno(ec.value(), "listing log directory " + dir);
@@ -38,6 +42,7 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, uint6
   for (auto& s : old) w->segments_.push_back(std::move(s));
   w->end_ = w->durable_ = start;
   RETURN_IF_ERROR(w->StartSegment(start));
+  for (const auto& path : leftovers) RETURN_IF_ERROR(RemoveFile(path));
   return w;
 }
 
