@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <thread>
@@ -221,6 +222,33 @@ TEST(StoreTest, RecoveryReplaysTheLogPastTheLastCheckpoint) {
   auto t = s->BeginWrite();
   ASSERT_OK(t->Put("new", "1"));
   EXPECT_EQ(*t->Commit(), last.Next());
+}
+
+TEST(StoreTest, LogOfAnotherDatabaseOrNoLogIsAClearError) {
+  testing::TempDir a, b;
+  StoreOptions o = TestOptions();
+  o.checkpoint_on_close = false;
+  o.background_checkpoints = false;
+  {
+    auto sa = OpenStore(a.path(), o);
+    auto sb = OpenStore(b.path(), o);
+    ASSERT_OK(PutOne(*sa, "a", "1"));
+    ASSERT_OK(sa->Checkpoint());
+    ASSERT_OK(PutOne(*sa, "a", "2"));
+    ASSERT_OK(PutOne(*sb, "b", "1"));
+  }
+  // b's log beside a's data file.
+  std::filesystem::remove_all(a.path() + "/wal");
+  std::filesystem::copy(b.path() + "/wal", a.path() + "/wal");
+  auto foreign = Store::Open(a.path(), o);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_TRUE(foreign.status().IsCorruption()) << foreign.status().ToString();
+  EXPECT_NE(foreign.status().message().find("another database"), std::string::npos) << foreign.status().ToString();
+  // No log at all, while the data file says it covers part of one.
+  std::filesystem::remove_all(a.path() + "/wal");
+  auto missing = Store::Open(a.path(), o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("the log is missing"), std::string::npos) << missing.status().ToString();
 }
 
 TEST(StoreTest, BankTransfersKeepTheTotalInEverySnapshot) {
