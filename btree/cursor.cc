@@ -29,7 +29,8 @@ Status ReadValue(PageSource& src, const LeafValue& v, std::string* out) {
                               v.first_page.ToString() + " exceeds the " + std::to_string(kMaxValueBytes) +
                               "-byte limit");
   }
-  out->reserve(v.length);
+  // No reserve(v.length): the length comes from disk, and the chain it
+  // claims is verified page by page as the value grows.
   PageId id = v.first_page;
   uint64_t remaining = v.length;
   while (remaining > 0) {

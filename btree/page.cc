@@ -16,6 +16,7 @@ const char* PageTypeName(PageType type) {
     case PageType::kOverflow: return "overflow";
     case PageType::kFreeList: return "free-list";
   }
+  if (type == kAnyNode) return "node";
   return "unknown";
 }
 

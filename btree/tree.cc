@@ -75,8 +75,7 @@ struct WriteTxn::NewValue {
 };
 
 WriteTxn::WriteTxn(Tree* tree, std::unique_lock<std::mutex> lock)
-    : tree_(tree),
-      pager_(&tree->pager()),
+    : pager_(&tree->pager()),
       limits_(tree->limits()),
       writer_lock_(std::move(lock)),
       meta_(pager_->meta()) {
@@ -101,6 +100,11 @@ Result<std::pair<PageId, char*>> WriteTxn::Writable(PageId id, PageType type) {
   if (it != dirty_.end()) return std::make_pair(id, it->second.get());
   ASSIGN_OR_RETURN(PageRef src, pager_->Read(id, type));
   PageId nid = pager_->Allocate();
+  if (nid == id || dirty_.count(nid) != 0) {
+    // Only a damaged free list hands out a page in use; freeing `id` below
+    // would then make this transaction's own new page reusable.
+    return Status::Corruption("free list names page " + nid.ToString() + ", which is in use");
+  }
   MutablePage page = AllocatePage(limits_.page_size);
   std::memcpy(page.get(), src.get(), limits_.page_size);
   coding::EncodeFixed64(page.get() + kPageIdOffset, nid.value());
@@ -110,13 +114,17 @@ Result<std::pair<PageId, char*>> WriteTxn::Writable(PageId id, PageType type) {
   return std::make_pair(nid, raw);
 }
 
-std::pair<PageId, char*> WriteTxn::NewPage() {
+Result<std::pair<PageId, char*>> WriteTxn::NewPage() {
   PageId id = pager_->Allocate();
+  if (dirty_.count(id) != 0) {
+    // Only a damaged free list hands out a page this transaction is writing.
+    return Status::Corruption("free list names page " + id.ToString() + ", which is in use");
+  }
   MutablePage page = AllocatePage(limits_.page_size);
   std::memset(page.get(), 0, limits_.page_size);
   char* raw = page.get();
   dirty_[id] = std::move(page);
-  return {id, raw};
+  return std::make_pair(id, raw);
 }
 
 void WriteTxn::FreePage(PageId id) {
@@ -129,7 +137,10 @@ Result<PageId> WriteTxn::WriteOverflow(std::string_view value) {
   size_t n = (value.size() + payload - 1) / payload;
   std::vector<std::pair<PageId, char*>> pages;
   pages.reserve(n);
-  for (size_t i = 0; i < n; ++i) pages.push_back(NewPage());
+  for (size_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(auto page, NewPage());
+    pages.push_back(page);
+  }
   for (size_t i = 0; i < n; ++i) {
     size_t off = i * payload;
     size_t len = std::min(payload, value.size() - off);
@@ -200,7 +211,8 @@ Status WriteTxn::PutImpl(std::string_view key, std::string_view value) {
   }
   ++version_;
   if (meta_.root == kNoPage) {
-    auto [id, page] = NewPage();
+    ASSIGN_OR_RETURN(auto fresh, NewPage());
+    auto [id, page] = fresh;
     NodeEntry e;
     e.key = KeyParts{key, {}};
     e.value = nv.bytes;
@@ -218,7 +230,8 @@ Status WriteTxn::PutImpl(std::string_view key, std::string_view value) {
   if (s.split) {
     ASSIGN_OR_RETURN(PageRef left, Fetch(s.id, kAnyNode));
     uint8_t level = static_cast<uint8_t>(left.get()[kLevelOffset] + 1);
-    auto [id, page] = NewPage();
+    ASSIGN_OR_RETURN(auto fresh, NewPage());
+    auto [id, page] = fresh;
     NodeEntry e;
     e.key = KeyParts{s.separator, {}};
     e.page = s.right;
@@ -295,16 +308,26 @@ Status WriteTxn::BuildOrSplit(PageId id, char* page, bool leaf, uint8_t level, P
     BuildNode(page, ps, id, leaf, level, leftmost, entries);
     return Status::OK();
   }
-  // Sizes with the prefix all entries share are upper bounds for either half,
-  // whose own shared prefix can only be longer.
+  // A half holding entries [a, b) gets its own shared prefix p, the common
+  // prefix of its first and last keys. With full[i] = entry i's slot and cell
+  // stored with no prefix, the half needs at most
+  //   header + p + sum(full[a, b)) - (b - a) * p
+  // bytes (a suffix's length varint can only shrink). The prefix all n
+  // entries share is no bound to use here: a key with a different first byte
+  // would make every entry of either half count its whole key.
   const size_t n = entries.size();
   std::vector<size_t> cum(n + 1, 0);
   for (size_t i = 0; i < n; ++i) {
-    cum[i + 1] = cum[i] + NodeBytes(leaf, std::span<const NodeEntry>(&entries[i], 1)) - kPageHeaderBytes;
+    const size_t k = entries[i].key.size();
+    cum[i + 1] = cum[i] + NodeBytes(leaf, std::span<const NodeEntry>(&entries[i], 1)) - kPageHeaderBytes -
+                 coding::VarintLength(0) + coding::VarintLength(k);
   }
-  size_t base = kPageHeaderBytes + CommonPrefixLength(entries.front().key, entries.back().key);
-  auto left_bytes = [&](size_t m) { return base + cum[m]; };
-  auto right_bytes = [&](size_t m) { return base + cum[n] - cum[leaf ? m : m + 1]; };
+  auto half_bytes = [&](size_t a, size_t b) {
+    size_t p = CommonPrefixLength(entries[a].key, entries[b - 1].key);
+    return kPageHeaderBytes + p + (cum[b] - cum[a]) - (b - a) * p;
+  };
+  auto left_bytes = [&](size_t m) { return half_bytes(0, m); };
+  auto right_bytes = [&](size_t m) { return half_bytes(leaf ? m : m + 1, n); };
   size_t lo = 1, hi = leaf ? n - 1 : n - 2;
   size_t best = 0;
   size_t best_diff = SIZE_MAX;
@@ -324,7 +347,8 @@ Status WriteTxn::BuildOrSplit(PageId id, char* page, bool leaf, uint8_t level, P
                             ")");
   }
   const size_t m = best;
-  auto [rid, rpage] = NewPage();
+  ASSIGN_OR_RETURN(auto fresh, NewPage());
+  auto [rid, rpage] = fresh;
   std::span<const NodeEntry> all(entries);
   if (leaf) {
     out->separator = ShortestSeparator(entries[m - 1].key, entries[m].key);
@@ -444,6 +468,14 @@ Status WriteTxn::MergeChildren(PageId parent_id, char* parent, int ci, Splice* o
     entries_.push_back(e);
   }
   ReadEntries(rv, &entries_);
+  // Siblings from a damaged parent (the same page twice, or separators that
+  // do not bound their children) would build a node out of order.
+  for (size_t i = 1; i < entries_.size(); ++i) {
+    if (lid == rid || Compare(entries_[i - 1].key, entries_[i].key) >= 0) {
+      return Status::Corruption("pages " + lid.ToString() + " and " + rid.ToString() + " under page " +
+                                parent_id.ToString() + " hold keys out of order");
+    }
+  }
   if (NodeBytes(leaf, entries_) > ps) {
     out->underfull = false;  // the sibling is too full to take it in; leave both
     return Status::OK();

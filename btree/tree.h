@@ -90,7 +90,7 @@ class WriteTxn final : public PageSource {
   Status DeleteImpl(std::string_view key, bool* existed);
   struct NewValue;
   Result<std::pair<PageId, char*>> Writable(PageId id, PageType type);
-  std::pair<PageId, char*> NewPage();
+  Result<std::pair<PageId, char*>> NewPage();
   void FreePage(PageId id);
   Result<PageId> WriteOverflow(std::string_view value);
   Status FreeOverflow(const LeafValue& v);
@@ -102,7 +102,6 @@ class WriteTxn final : public PageSource {
   Status MergeChildren(PageId parent_id, char* parent, int child_index, Splice* out);
   bool Underfull(const char* page) const;
 
-  Tree* tree_;
   Pager* pager_;
   NodeLimits limits_;
   std::unique_lock<std::mutex> writer_lock_;

@@ -1,7 +1,7 @@
 // Opens arbitrary bytes as a data file. Whatever the bytes, opening, the
-// integrity check, cursor scans, point reads and a small write transaction
-// must either work or return a non-OK Status: this target fails only by
-// crashing, hanging or a sanitizer report.
+// integrity check, cursor scans, point reads, a small write transaction and
+// a publish followed by a checkpoint must either work or return a non-OK
+// Status: this target fails only by crashing, hanging or a sanitizer report.
 //
 // Input layout: one flag byte, then the file's bytes.
 //   bit 0  re-seal the pages before opening: recompute each page's checksum,
@@ -10,7 +10,7 @@
 //   bit 1  re-seal with the page size the first meta page records (when it
 //          is a valid size) rather than 512 bytes
 //   bit 2  the smallest page cache, so pages are evicted and read again
-//   bit 3  after the write transaction, reopen the file and check it again
+//   bit 3  after the writes, reopen the file and check it again
 #include <unistd.h>
 
 #include <cstdint>
@@ -91,8 +91,15 @@ void Scan(const std::unique_ptr<Cursor>& c, bool forward, std::vector<std::strin
   }
 }
 
+// OPEN_FILE_TRACE=1 prints what opening and checking each input gave.
+const bool kTrace = std::getenv("OPEN_FILE_TRACE") != nullptr;
+
 void Exercise(Tree& tree) {
-  (void)CheckIntegrity(tree);
+  auto report = CheckIntegrity(tree);
+  if (kTrace) {
+    std::fprintf(stderr, "open_file_fuzzer: check: %s\n",
+                 report.ok() ? report->ToString().c_str() : report.status().ToString().c_str());
+  }
 
   std::vector<std::string> keys = {"", "a", "key", std::string(8, '\xff')};
   {
@@ -129,6 +136,14 @@ void Exercise(Tree& tree) {
     (void)txn->Delete("a");
     (void)txn->Commit();
   }
+  // A state published to readers only, then written by a checkpoint.
+  {
+    std::unique_ptr<WriteTxn> txn = tree.BeginWrite();
+    (void)txn->Put("published", "p");
+    if (keys.size() > 5) (void)txn->Delete(keys[5]);
+    (void)txn->Publish();
+  }
+  (void)tree.Checkpoint();
   (void)CheckIntegrity(tree);
   Scan(tree.GetSnapshot().NewCursor(), false, nullptr);
 }
@@ -149,13 +164,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   TreeOptions opts;
-  opts.page_size = kSealPageSizeBytes;  // used only when the input is empty (a new file)
+  opts.page_size = kSealPageSizeBytes;
   opts.cache_bytes = (flags & 4) ? 0 : size_t{1} << 20;
   opts.sync = false;
   opts.direct_io = false;
-  opts.create_if_missing = false;
+  opts.create_if_missing = false;  // an empty input is refused, not made a new file
   {
     auto tree = Tree::Open(path, opts);
+    if (kTrace) std::fprintf(stderr, "open_file_fuzzer: open: %s\n", tree.status().ToString().c_str());
     if (tree.ok()) Exercise(**tree);
   }
   if (flags & 8) {

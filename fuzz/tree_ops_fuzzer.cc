@@ -1,14 +1,18 @@
 // Model-based fuzzing of the B+tree. The input is a program of tree
-// operations (puts, deletes, gets, bounded cursor walks, commits, aborts,
-// reopens, snapshots held across commits) applied both to a Tree with
-// 512-byte pages and to std::map models; any disagreement, any unexpected
-// error Status and any integrity-check failure aborts with a message.
+// operations (puts, deletes, gets, bounded cursor walks, commits, publishes,
+// checkpoints, aborts, reopens, snapshots held across commits) applied both
+// to a Tree with 512-byte pages and to std::map models; any disagreement, any
+// unexpected error Status and any integrity-check failure aborts with a
+// message. Three models: the open transaction's view, what readers see (the
+// newest committed or published state) and what the file holds (the newest
+// committed or checkpointed state, which a reopen must find).
 //
 // Input layout: one configuration byte, then operations until the input
 // ends. Each operation is an opcode byte (taken modulo kOpCount) followed by
 // its arguments; a missing byte reads as 0, so every input is a program.
 //
-//   key    b < 0x80: a literal key of b bytes (truncated to the key limit)
+//   key    b < 0x80: a literal key of b bytes (a key to write is cut to the
+//                     key limit; reads, bounds and seeks may use longer ones)
 //          0x80-0xBF: an existing key of the model in use, chosen by
 //                     ((b & 0x3F) << 8 | next byte) modulo its size
 //          0xC0-0xFF: a neighbour of an existing key (index byte, then
@@ -16,6 +20,12 @@
 //   value  b < 0xC0: b literal bytes; else a generated value of
 //          (b & 0x3F) * 64 + next byte bytes, patterned by a seed byte, so
 //          short inputs reach multi-page overflow chains
+//
+// One operation commits or checkpoints with a write budget
+// (util/fault_file.h), so the write fails part-way with torn writes: readers
+// must keep the previous state, and a reopen must find either the previous
+// durable state or the one being written (a meta page torn after its last
+// changed byte is whole), never a mixture.
 //
 // Tiny pages make splits, merges, separator shortening, overflow chains and
 // root changes happen within a few operations.
@@ -34,6 +44,7 @@
 
 #include "btree/check.h"
 #include "btree/tree.h"
+#include "util/fault_file.h"
 
 namespace ormdb::btree {
 namespace {
@@ -44,6 +55,11 @@ constexpr uint32_t kPageSizeBytes = 512;
 // Bounds on one input's work, so every input finishes well within the timeout.
 constexpr size_t kMaxEntries = 3000;
 constexpr size_t kMaxRunSteps = 4 * kMaxEntries;
+// Full read-backs and integrity checks per input (reopens and checks beyond
+// this only compare entry counts); the one at the end always runs.
+constexpr int kMaxFullVerifies = 32;
+// Failed writes whose outcome a reopen must accept, per open.
+constexpr size_t kMaxUnknownOutcomes = 4;
 
 std::string Printable(std::string_view s) {
   std::string out;
@@ -218,7 +234,8 @@ struct HeldSnapshot {
 
 class Harness {
  public:
-  explicit Harness(uint8_t config) : small_cache_((config & 1) != 0), commit_at_end_((config & 2) != 0) {}
+  explicit Harness(uint8_t config)
+      : small_cache_((config & 1) != 0), commit_at_end_((config & 2) != 0), reopen_at_end_((config & 4) != 0) {}
 
   void Run(Input& in) {
     ::unlink(DataPath().c_str());
@@ -238,8 +255,10 @@ class Harness {
         Abort();
       }
     }
+    // What is durable shows only after a reopen (config bit 2: always).
+    if (!unknown_outcomes_.empty() || reopen_at_end_) Reopen(0);
     DropReaders();
-    VerifyCommitted("end of input");
+    VerifyCommitted("end of input", true);
     tree_.reset();
     ::unlink(DataPath().c_str());
   }
@@ -260,6 +279,10 @@ class Harness {
     kSnapshotGet,
     kReleaseSnapshot,
     kCheck,
+    kPutTooLong,
+    kTornWrite,
+    kPublish,
+    kCheckpoint,
     kOpCount
   };
 
@@ -285,11 +308,11 @@ class Harness {
         g_op_name = "get";
         if (in.Byte() & 1) {
           WriteTxn& txn = Txn();
-          std::string key = ReadKey(in, pending_);
+          std::string key = ReadKey(in, pending_, kReadKey);
           std::string value;
           CompareGet(txn.Get(key, &value), key, value, pending_);
         } else {
-          std::string key = ReadKey(in, committed_);
+          std::string key = ReadKey(in, committed_, kReadKey);
           std::string value;
           CompareGet(tree_->GetSnapshot().Get(key, &value), key, value, committed_);
         }
@@ -315,6 +338,36 @@ class Harness {
         Txn();  // an empty transaction commits too
         Commit();
         break;
+      case kTornWrite: {
+        // Flag bit 0: a checkpoint (publishing the open transaction first),
+        // else a commit.
+        uint8_t flags = in.Byte();
+        int64_t budget = int64_t{in.Byte()} * 64;
+        if (unknown_outcomes_.size() >= kMaxUnknownOutcomes) break;
+        if (flags & 1) {
+          g_op_name = "torn checkpoint";
+          if (txn_ != nullptr) Publish();
+          faults_->write_budget_bytes.store(budget);
+          Checkpoint();
+        } else {
+          g_op_name = "torn commit";
+          Txn();
+          faults_->write_budget_bytes.store(budget);
+          Commit();
+        }
+        faults_->write_budget_bytes.store(-1);
+        break;
+      }
+      case kPublish:
+        g_op_name = "publish";
+        Txn();
+        Publish();
+        break;
+      case kCheckpoint:
+        g_op_name = "checkpoint";
+        // Tree::Checkpoint waits for the open transaction to finish.
+        if (txn_ == nullptr) Checkpoint();
+        break;
       case kAbort:
         g_op_name = "abort";
         if (txn_ != nullptr) Abort();
@@ -333,7 +386,7 @@ class Harness {
         g_op_name = "snapshot get";
         HeldSnapshot& h = held_[in.Byte() & 1];
         if (!h.snap.valid()) break;
-        std::string key = ReadKey(in, *h.model);
+        std::string key = ReadKey(in, *h.model, kReadKey);
         std::string value;
         CompareGet(h.snap.Get(key, &value), key, value, *h.model);
         break;
@@ -352,6 +405,17 @@ class Harness {
         g_op_name = "check";
         if (txn_ == nullptr) VerifyCommitted("check");
         break;
+      case kPutTooLong: {
+        // Refused with InvalidArgument, and the transaction goes on.
+        g_op_name = "put too long";
+        WriteTxn& txn = Txn();
+        std::string key = ReadKey(in, pending_, kReadKey);
+        key.resize(max_key_ + 1 + in.Byte() % 8, 'k');
+        Status st = txn.Put(key, ReadValue(in));
+        if (!st.IsInvalidArgument()) Fail("put of a " + std::to_string(key.size()) + "-byte key: " + st.ToString());
+        CheckCount(txn);
+        break;
+      }
       default:
         break;
     }
@@ -365,6 +429,7 @@ class Harness {
     opts.cache_bytes = small_cache ? 0 : size_t{1} << 20;  // 0: the cache's minimum, so pages get evicted
     opts.sync = false;
     opts.direct_io = false;
+    opts.opener = FaultInjectingOpener(faults_);
     auto opened = Tree::Open(DataPath(), opts);
     CheckOk(opened.status(), "open");
     tree_ = std::move(opened).value();
@@ -376,9 +441,12 @@ class Harness {
 
   void Reopen(uint8_t flags) {
     g_op_name = "reopen";
+    // Flag bit 0: commit the open transaction, bit 3: publish it, else abort.
     if (txn_ != nullptr) {
       if (flags & 1) {
         Commit();
+      } else if (flags & 8) {
+        Publish();
       } else {
         Abort();
       }
@@ -388,6 +456,22 @@ class Harness {
     tree_.reset();
     // An existing file keeps its own page size whatever the options ask for.
     Open((flags & 2) ? 4096 : kPageSizeBytes, (flags & 4) != 0);
+    // Published states that no checkpoint wrote are gone; a failed write may
+    // have left its state.
+    committed_ = durable_;
+    if (!unknown_outcomes_.empty()) {
+      Model found = ReadAll();
+      if (found != durable_) {
+        bool known = false;
+        for (const Model& m : unknown_outcomes_) known = known || found == m;
+        if (!known) {
+          Fail("after reopen the tree holds " + std::to_string(found.size()) +
+               " entries matching neither the last durable state nor one a failed write was writing");
+        }
+        committed_ = durable_ = std::move(found);
+      }
+      unknown_outcomes_.clear();
+    }
     VerifyCommitted("after reopen");
   }
 
@@ -399,16 +483,62 @@ class Harness {
     return *txn_;
   }
 
+  // A commit makes everything readers see durable (earlier published states
+  // too); a publish only shows the transaction's state to readers.
   void Commit() {
     txn_cursor_ = CursorPair{};
-    CheckOk(txn_->Commit(), "commit");
+    Status st = txn_->Commit();
     txn_.reset();
-    committed_ = std::move(pending_);
+    if (!st.ok()) {
+      WriteFailed(st, "commit", std::move(pending_));
+    } else {
+      committed_ = std::move(pending_);
+      Durable();
+    }
     pending_.clear();
     if (tree_->GetSnapshot().entries() != committed_.size()) {
       Fail("after commit the tree counts " + std::to_string(tree_->GetSnapshot().entries()) + " entries, model " +
            std::to_string(committed_.size()));
     }
+  }
+
+  void Publish() {
+    txn_cursor_ = CursorPair{};
+    Status st = txn_->Publish();
+    txn_.reset();
+    if (!st.ok()) {
+      // Refused only while an earlier failed write keeps the disk state unknown.
+      if (unknown_outcomes_.empty()) Fail("publish: " + st.ToString());
+    } else {
+      committed_ = std::move(pending_);
+    }
+    pending_.clear();
+  }
+
+  void Checkpoint() {
+    Status st = tree_->Checkpoint().status();
+    if (!st.ok()) {
+      WriteFailed(st, "checkpoint", committed_);
+    } else {
+      Durable();
+    }
+  }
+
+  // A write succeeded, so no earlier one left its meta page: a failure there
+  // would have stopped the pager from writing until reopened.
+  void Durable() {
+    durable_ = committed_;
+    unknown_outcomes_.clear();
+  }
+
+  // Writes fail only when injected: either this write failed part-way, or an
+  // earlier failure left the outcome on disk unknown and the pager refuses to
+  // write until reopened. Readers keep the previous state either way.
+  void WriteFailed(const Status& st, const char* what, Model attempted) {
+    bool injected = faults_->write_budget_bytes.load() >= 0;
+    if (!injected && unknown_outcomes_.empty()) Fail(std::string(what) + ": " + st.ToString());
+    if (injected) unknown_outcomes_.push_back(std::move(attempted));
+    CheckOk(CheckIntegrity(*tree_).status(), "integrity check after a failed write");
   }
 
   void Abort() {
@@ -424,14 +554,23 @@ class Harness {
     for (HeldSnapshot& h : held_) h = HeldSnapshot{};
   }
 
+  Model ReadAll() {
+    Model m;
+    auto c = tree_->GetSnapshot().NewCursor();
+    for (c->SeekToFirst(); c->Valid(); c->Next()) m.emplace(c->key(), c->value());
+    CheckOk(c->status(), "reading the tree");
+    return m;
+  }
+
   // The committed contents, read back whole in both directions, and the
   // integrity check (no write transaction may be open).
-  void VerifyCommitted(const char* what) {
+  void VerifyCommitted(const char* what, bool always = false) {
     Snapshot snap = tree_->GetSnapshot();
     if (snap.entries() != committed_.size()) {
       Fail(std::string(what) + ": tree counts " + std::to_string(snap.entries()) + " entries, model " +
            std::to_string(committed_.size()));
     }
+    if (!always && ++full_verifies_ > kMaxFullVerifies) return;
     CursorPair c{snap.NewCursor(), ModelCursor(&committed_, {})};
     c.cursor->SeekToFirst();
     c.model.SeekToFirst();
@@ -508,7 +647,7 @@ class Harness {
     g_op_name = "delete run";
     WriteTxn& txn = Txn();
     uint8_t flags = in.Byte();
-    std::string from = ReadKey(in, pending_);
+    std::string from = ReadKey(in, pending_, kReadKey);
     size_t count = in.Byte() + 1;
     if (flags & 1) {
       CursorPair c{txn.NewCursor(), ModelCursor(&pending_, {})};
@@ -560,8 +699,8 @@ class Harness {
   template <typename Make>
   CursorPair NewCursor(Input& in, uint8_t flags, const Model* model, Make make) {
     CursorOptions o;
-    if (flags & 2) o.lower_bound = ReadKey(in, *model);
-    if (flags & 4) o.upper_bound = ReadKey(in, *model);
+    if (flags & 2) o.lower_bound = ReadKey(in, *model, kReadKey);
+    if (flags & 4) o.upper_bound = ReadKey(in, *model, kReadKey);
     CursorPair c{make(o), ModelCursor(model, o)};
     switch ((flags >> 3) & 3) {
       case 0:
@@ -573,13 +712,13 @@ class Harness {
         c.model.SeekToLast();
         break;
       case 2: {
-        std::string k = ReadKey(in, *model);
+        std::string k = ReadKey(in, *model, kReadKey);
         c.cursor->Seek(k);
         c.model.Seek(k);
         break;
       }
       default: {
-        std::string k = ReadKey(in, *model);
+        std::string k = ReadKey(in, *model, kReadKey);
         c.cursor->SeekForPrev(k);
         c.model.SeekForPrev(k);
         break;
@@ -642,7 +781,10 @@ class Harness {
 
   // ------------------------------------------------------- input decoding
 
-  std::string ReadKey(Input& in, const Model& model) {
+  // Keys for reads may exceed the key limit (they are then never found);
+  // keys for writes are cut to it.
+  static constexpr bool kReadKey = true;
+  std::string ReadKey(Input& in, const Model& model, bool for_read = false) {
     uint8_t b = in.Byte();
     std::string key;
     if (b < 0x80 || model.empty()) {
@@ -660,7 +802,7 @@ class Harness {
         }
       }
     }
-    if (key.size() > max_key_) key.resize(max_key_);
+    if (!for_read && key.size() > max_key_) key.resize(max_key_);
     return key;
   }
 
@@ -673,11 +815,18 @@ class Harness {
 
   const bool small_cache_;
   const bool commit_at_end_;
+  const bool reopen_at_end_;
   size_t max_key_ = 0;
+  int full_verifies_ = 0;
+  std::shared_ptr<FaultPlan> faults_ = std::make_shared<FaultPlan>();
+  // States that failed writes since the last open were writing (a reopen may
+  // find one of them instead of durable_).
+  std::vector<Model> unknown_outcomes_;
   std::unique_ptr<Tree> tree_;
   std::unique_ptr<WriteTxn> txn_;
-  Model committed_;
-  Model pending_;  // the open transaction's view
+  Model committed_;  // what readers see
+  Model durable_;    // what the file holds
+  Model pending_;    // the open transaction's view
   CursorPair txn_cursor_;
   HeldSnapshot held_[2];
 };

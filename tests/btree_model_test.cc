@@ -217,6 +217,29 @@ INSTANTIATE_TEST_SUITE_P(
                       ModelParams{4096, 250000, 50000, 6000}, ModelParams{65536, 50000, 20000, 200000}),
     [](const auto& info) { return "page" + std::to_string(info.param.page_size); });
 
+// Found by the tree-ops fuzzer: keys sharing a long prefix fill a leaf, then a
+// key without the prefix arrives; sizing both halves by the prefix all
+// entries share found no split point.
+TEST(BtreeSplitTest, KeyWithoutTheSharedPrefixSplitsAFullLeaf) {
+  testing::TempDir dir;
+  TreeOptions opts;
+  opts.page_size = 512;
+  opts.sync = false;
+  auto tree = std::move(Tree::Open(dir.File("d.odb"), opts)).value();
+  auto txn = tree->BeginWrite();
+  std::string prefix(40, 'p');
+  for (int i = 0; i < 40; ++i) {
+    std::string k = prefix;
+    k.push_back(static_cast<char>('A' + i / 26));
+    k.push_back(static_cast<char>('a' + i % 26));
+    ASSERT_OK(txn->Put(k, ""));
+  }
+  ASSERT_OK(txn->Put("a", ""));
+  ASSERT_OK(txn->Commit());
+  ASSERT_OK(CheckIntegrity(*tree).status());
+  EXPECT_EQ(tree->GetSnapshot().entries(), 41u);
+}
+
 // Deleting everything in several orders leaves an empty tree and no leaked pages.
 TEST(BtreeShrinkTest, DeletingEverythingLeavesAnEmptyTree) {
   for (int order = 0; order < 3; ++order) {
