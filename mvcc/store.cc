@@ -26,7 +26,10 @@ const std::string* FirstCommon(const std::vector<std::string>& sorted, const aut
 Store::Store(std::string dir, const StoreOptions& options) : dir_(std::move(dir)), options_(options) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
-  RETURN_IF_ERROR(CreateDirectories(dir));
+  if (!FileExists(dir)) {
+    RETURN_IF_ERROR(CreateDirectories(dir));
+    RETURN_IF_ERROR(SyncDirectory(DirectoryOf(dir)));  // the new directory's own entry
+  }
   std::unique_ptr<Store> s(new Store(dir, options));
   btree::TreeOptions tree_options = options.tree;
   // The log makes commits durable; the tree file is written at checkpoints.

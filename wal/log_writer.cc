@@ -29,6 +29,10 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, uint6
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     Lsn seg_start;
     std::string name = entry.path().filename().string();
+    if (name.ends_with(".wal.new")) {
+      leftovers.push_back(entry.path().string());  // a segment never renamed into place
+      continue;
+    }
     if (!ParseSegmentFileName(name, &seg_start)) continue;
     if (seg_start < start) {
       old.push_back(Segment{seg_start, entry.path().string(), nullptr, 0});
@@ -43,6 +47,9 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Open(const std::string& dir, uint6
   w->end_ = w->durable_ = start;
   RETURN_IF_ERROR(w->StartSegment(start));
   for (const auto& path : leftovers) RETURN_IF_ERROR(RemoveFile(path));
+  // The removals must stick: a leftover back after a power loss would
+  // overlap the new segment's records.
+  if (!leftovers.empty()) RETURN_IF_ERROR(SyncDirectory(dir));
   return w;
 }
 
