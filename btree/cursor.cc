@@ -79,7 +79,8 @@ bool Cursor::Fail(Status st) {
   return false;
 }
 
-bool Cursor::Descend(std::string_view key) {
+template <typename PickChild, typename PickLeafIndex>
+bool Cursor::DescendBy(PickChild pick_child, PickLeafIndex pick_leaf_index) {
   path_.clear();
   valid_ = false;
   version_ = source_->version();
@@ -91,11 +92,10 @@ bool Cursor::Descend(std::string_view key) {
   for (;;) {
     NodeView v(p.get(), source_->page_size());
     if (v.is_leaf()) {
-      bool exact;
-      path_.push_back(Frame{p, v.LowerBound(key, &exact)});
+      path_.push_back(Frame{p, pick_leaf_index(v)});
       return true;
     }
-    int ci = v.ChildIndex(key);
+    int ci = pick_child(v);
     path_.push_back(Frame{p, ci});
     Result<PageRef> child = FetchChild(*source_, v, ci);
     if (!child.ok()) return Fail(child.status());
@@ -103,27 +103,17 @@ bool Cursor::Descend(std::string_view key) {
   }
 }
 
+bool Cursor::Descend(std::string_view key) {
+  return DescendBy([&](const NodeView& v) { return v.ChildIndex(key); },
+                   [&](const NodeView& v) {
+                     bool exact;
+                     return v.LowerBound(key, &exact);
+                   });
+}
+
 bool Cursor::DescendEdge(bool leftmost) {
-  path_.clear();
-  valid_ = false;
-  version_ = source_->version();
-  PageId root = source_->root();
-  if (root == kNoPage) return false;
-  Result<PageRef> page = source_->Fetch(root, kAnyNode);
-  if (!page.ok()) return Fail(page.status());
-  PageRef p = std::move(page).value();
-  for (;;) {
-    NodeView v(p.get(), source_->page_size());
-    if (v.is_leaf()) {
-      path_.push_back(Frame{p, leftmost ? 0 : v.count() - 1});
-      return true;
-    }
-    int ci = leftmost ? 0 : v.count();
-    path_.push_back(Frame{p, ci});
-    Result<PageRef> child = FetchChild(*source_, v, ci);
-    if (!child.ok()) return Fail(child.status());
-    p = std::move(child).value();
-  }
+  return DescendBy([&](const NodeView& v) { return leftmost ? 0 : v.count(); },
+                   [&](const NodeView& v) { return leftmost ? 0 : v.count() - 1; });
 }
 
 // Moves the leaf frame to the first entry of the next leaf (or the last entry

@@ -48,6 +48,8 @@ class Cursor {
   // Descends to the leaf for key; leaves the leaf index at the lower bound.
   bool Descend(std::string_view key);
   bool DescendEdge(bool leftmost);
+  template <typename PickChild, typename PickLeafIndex>
+  bool DescendBy(PickChild pick_child, PickLeafIndex pick_leaf_index);
   // Moves to the next/previous entry across leaves; false at the end.
   bool StepForward();
   bool StepBackward();

@@ -520,11 +520,7 @@ Status WriteTxn::Commit() {
     writer_lock_.unlock();
     return st;
   }
-  std::vector<std::pair<PageId, MutablePage>> pages;
-  pages.reserve(dirty_.size());
-  for (auto& [id, page] : dirty_) pages.emplace_back(id, std::move(page));
-  dirty_.clear();
-  Status st = pager_->Commit(meta_, std::move(pages));
+  Status st = pager_->Commit(meta_, TakeDirtyPages());
   if (st.ok()) committed_ = pager_->meta().generation;
   writer_lock_.unlock();
   return st;
@@ -533,14 +529,18 @@ Status WriteTxn::Commit() {
 Status WriteTxn::Publish() {
   if (done_) return Status::InvalidArgument("write transaction already finished");
   done_ = true;
+  Status st = pager_->Publish(meta_, TakeDirtyPages());
+  if (st.ok()) committed_ = pager_->meta().generation;
+  writer_lock_.unlock();
+  return st;
+}
+
+std::vector<std::pair<PageId, MutablePage>> WriteTxn::TakeDirtyPages() {
   std::vector<std::pair<PageId, MutablePage>> pages;
   pages.reserve(dirty_.size());
   for (auto& [id, page] : dirty_) pages.emplace_back(id, std::move(page));
   dirty_.clear();
-  Status st = pager_->Publish(meta_, std::move(pages));
-  if (st.ok()) committed_ = pager_->meta().generation;
-  writer_lock_.unlock();
-  return st;
+  return pages;
 }
 
 Result<MetaState> Tree::Checkpoint() {

@@ -92,6 +92,7 @@ class WriteTxn final : public PageSource {
   Result<std::pair<PageId, char*>> Writable(PageId id, PageType type);
   Result<std::pair<PageId, char*>> NewPage();
   void FreePage(PageId id);
+  std::vector<std::pair<PageId, MutablePage>> TakeDirtyPages();
   Result<PageId> WriteOverflow(std::string_view value);
   Status FreeOverflow(const LeafValue& v);
 
