@@ -49,7 +49,7 @@ tsan: deps build/tsan/build.ninja
 
 # ASan+UBSan runs the model tests at a fraction of their size (they are slow
 # under the sanitizers); the release build then runs them at full size.
-MODEL_SCALE_ASAN ?= 0.25
+MODEL_SCALE_ASAN ?= 1
 MODEL_SCALE_RELEASE ?= 2
 test: asan
 	cd build/asan && ORMDB_TEST_SCALE=$(MODEL_SCALE_ASAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
