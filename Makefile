@@ -6,7 +6,8 @@
 #                 fuzzers briefly, the model tests at full size and the benchmark smoke runs
 #   make tsan     the concurrency tests under ThreadSanitizer
 #   make run      release build, then opens the default data directory ./data
-#   make bench    release build, then the component benchmarks against LMDB
+#   make bench    release build, then the component benchmarks: the tree against
+#                 LMDB, durable commits against SQLite and LMDB
 #   make fuzz     builds the libFuzzer targets with clang and runs each briefly
 
 JOBS ?= $(shell nproc)
@@ -59,6 +60,7 @@ test: asan
 	$(MAKE) release
 	ORMDB_TEST_SCALE=$(MODEL_SCALE_RELEASE) ./build/release/tests/btree_model_test
 	./build/release/bench/btree_bench --smoke
+	./build/release/bench/commit_bench --smoke
 
 fuzz: deps build/fuzz/build.ninja
 	ninja -C build/fuzz -j $(JOBS)
@@ -66,6 +68,7 @@ fuzz: deps build/fuzz/build.ninja
 
 bench: release
 	./build/release/bench/btree_bench
+	./build/release/bench/commit_bench
 
 run: release
 	./build/release/tools/ormdb info --data $(DATA)

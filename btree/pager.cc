@@ -459,6 +459,9 @@ Result<MetaState> Pager::Checkpoint() {
   }
   meta_.freelist_head = next.freelist_head;
   meta_.page_count = next.page_count;
+  // Pages freed before this state are reusable now (unless a snapshot holds
+  // them); the unwritten ones among them leave the cache at once.
+  ReleaseFreedPages();
   return next;
 }
 

@@ -68,6 +68,10 @@ Status Store::Recover() {
       RETURN_IF_ERROR(txn->Publish());
       txn.reset();
       in_txn = 0;
+      // Bound the memory replay holds: write what it built so far.
+      if (tree_->pager().unwritten_pages() * tree_->pager().page_size() >= options_.checkpoint_unwritten_bytes) {
+        RETURN_IF_ERROR(tree_->Checkpoint().status());
+      }
     }
   }
   if (txn) RETURN_IF_ERROR(txn->Publish());
@@ -185,7 +189,7 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
   RETURN_IF_ERROR(log_->Sync(end));
   RETURN_IF_ERROR(ApplyDurable(version));
   commits_.fetch_add(1, std::memory_order_relaxed);
-  if (end.value() - last_checkpoint_lsn_.load() >= options_.checkpoint_log_bytes) checkpoint_cv_.notify_one();
+  if (CheckpointDue()) checkpoint_cv_.notify_one();
   return version;
 }
 
@@ -249,7 +253,7 @@ void Store::CheckpointLoop() {
     if (stop_) break;
     uint64_t pending = log_->end().value() - last_checkpoint_lsn_.load();
     auto now = std::chrono::steady_clock::now();
-    bool due = pending >= options_.checkpoint_log_bytes ||
+    bool due = CheckpointDue() ||
                (pending > 0 && now - last >= std::chrono::milliseconds(options_.checkpoint_interval_ms));
     if (!due) continue;
     lock.unlock();
@@ -258,6 +262,11 @@ void Store::CheckpointLoop() {
     last = now;
     lock.lock();
   }
+}
+
+bool Store::CheckpointDue() const {
+  return log_->end().value() - last_checkpoint_lsn_.load() >= options_.checkpoint_log_bytes ||
+         tree_->pager().unwritten_pages() * tree_->pager().page_size() >= options_.checkpoint_unwritten_bytes;
 }
 
 CommitVersion Store::last_committed() const { return CommitVersion(applied_.load()); }

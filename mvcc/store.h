@@ -40,6 +40,9 @@ struct StoreOptions {
   // A background checkpoint starts when the log has grown this much since the
   // last one, or this long has passed with commits waiting.
   uint64_t checkpoint_log_bytes = uint64_t{64} << 20;
+  // ...or when the pages published but not yet written (held in memory)
+  // reach this size.
+  uint64_t checkpoint_unwritten_bytes = uint64_t{64} << 20;
   uint32_t checkpoint_interval_ms = 30000;
   bool background_checkpoints = true;
   bool checkpoint_on_close = true;  // off: the next open replays the log (tests)
@@ -93,6 +96,7 @@ class Store {
   Result<CommitVersion> Commit(WriteTxn& txn);
   Status ApplyDurable(CommitVersion upto);
   void CheckpointLoop();
+  bool CheckpointDue() const;
   void Unregister(CommitVersion snapshot);
 
   const std::string dir_;
