@@ -112,6 +112,10 @@ void Store::Unregister(CommitVersion snapshot) {
   std::lock_guard lock(commit_mu_);
   auto it = writers_.find(snapshot);
   if (it != writers_.end()) writers_.erase(it);
+  PruneLocked();
+}
+
+void Store::PruneLocked() {
   // Commits every open writer (and every future one) has seen need no checking.
   CommitVersion horizon(applied_.load());
   if (!writers_.empty()) horizon = std::min(horizon, *writers_.begin());
@@ -188,6 +192,10 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
   }
   RETURN_IF_ERROR(log_->Sync(end));
   RETURN_IF_ERROR(ApplyDurable(version));
+  {
+    std::lock_guard lock(commit_mu_);
+    PruneLocked();  // else a stream of successful commits would grow the window forever
+  }
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (CheckpointDue()) checkpoint_cv_.notify_one();
   return version;
@@ -279,6 +287,10 @@ StoreStats Store::stats() const {
   s.checkpoints = checkpoints_.load();
   s.log = log_->stats();
   s.recovered_records = recovered_records_;
+  {
+    std::lock_guard lock(commit_mu_);
+    s.conflict_window = recent_.size();
+  }
   return s;
 }
 

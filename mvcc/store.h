@@ -55,6 +55,7 @@ struct StoreStats {
   uint64_t checkpoints = 0;
   wal::LogStats log;
   uint64_t recovered_records = 0;
+  uint64_t conflict_window = 0;  // commits kept for validating open writers
 };
 
 class ReadTxn;
@@ -98,6 +99,7 @@ class Store {
   void CheckpointLoop();
   bool CheckpointDue() const;
   void Unregister(CommitVersion snapshot);
+  void PruneLocked();  // commit_mu_ held
 
   const std::string dir_;
   const StoreOptions options_;

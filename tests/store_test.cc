@@ -127,6 +127,19 @@ TEST(StoreTest, TransactionIteratorMergesWritesWithTheSnapshot) {
   EXPECT_EQ(m, model.end());
 }
 
+TEST(StoreTest, SuccessfulCommitsDoNotGrowTheConflictWindow) {
+  testing::TempDir dir;
+  auto s = OpenStore(dir.path());
+  for (int i = 0; i < 500; ++i) ASSERT_OK(PutOne(*s, "k" + std::to_string(i), "v"));
+  EXPECT_LE(s->stats().conflict_window, 1u);
+  // An open writer keeps what it may conflict with, and only that.
+  auto open = s->BeginWrite();
+  for (int i = 0; i < 10; ++i) ASSERT_OK(PutOne(*s, "j" + std::to_string(i), "v"));
+  EXPECT_EQ(s->stats().conflict_window, 10u);
+  open->Rollback();
+  EXPECT_LE(s->stats().conflict_window, 1u);
+}
+
 TEST(StoreTest, FirstCommitterWinsOnAWriteWriteConflict) {
   testing::TempDir dir;
   auto s = OpenStore(dir.path());
