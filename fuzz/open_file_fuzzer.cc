@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/scratch_dir.h"
 #include "btree/check.h"
 #include "btree/tree.h"
 #include "util/coding.h"
@@ -35,22 +36,9 @@ constexpr size_t kMetaPageSizeOffset = 44;  // u32 page size in a meta page (doc
 constexpr int kMaxScanSteps = 4096;
 constexpr size_t kMaxSampledKeys = 16;
 
-// The directory holding the data file: made once per process, removed at exit.
+// The data file, in this process's scratch directory.
 const std::string& DataPath() {
-  static const std::string path = [] {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/ormdb-open-file-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      std::perror("open_file_fuzzer: mkdtemp");
-      std::abort();
-    }
-    static std::string dir = tmpl;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    });
-    return tmpl + "/tree.odb";
-  }();
+  static const std::string path = ormdb::fuzz::ScratchDir("open-file") + "/tree.odb";
   return path;
 }
 

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/scratch_dir.h"
 #include "btree/check.h"
 #include "btree/tree.h"
 #include "util/fault_file.h"
@@ -92,22 +93,9 @@ void CheckOk(const Status& st, const char* what) {
   if (!st.ok()) Fail(std::string(what) + ": " + st.ToString());
 }
 
-// The directory holding the data file: made once per process, removed at exit.
+// The data file, in this process's scratch directory.
 const std::string& DataPath() {
-  static const std::string path = [] {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/ormdb-tree-ops-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      std::perror("tree_ops_fuzzer: mkdtemp");
-      std::abort();
-    }
-    static std::string dir = tmpl;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    });
-    return tmpl + "/tree.odb";
-  }();
+  static const std::string path = ormdb::fuzz::ScratchDir("tree-ops") + "/tree.odb";
   return path;
 }
 

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "fuzz/scratch_dir.h"
 #include "mvcc/store.h"
 #include "wal/log_format.h"
 #include "wal/log_reader.h"
@@ -31,9 +32,7 @@ struct Pristine {
 const Pristine& Setup() {
   static Pristine p = [] {
     Pristine out;
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/ormdb-walfuzz-XXXXXX";
-    out.dir = ::mkdtemp(tmpl.data());
+    out.dir = fuzz::ScratchDir("wal-recovery");
     mvcc::StoreOptions o;
     o.tree.direct_io = false;
     o.tree.sync = false;
