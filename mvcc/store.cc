@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 
 #include "wal/log_reader.h"
 
@@ -79,7 +80,15 @@ Status Store::Recover() {
   if (recovered_records_ > 0) RETURN_IF_ERROR(tree_->Checkpoint().status());
   last_assigned_ = last;
   applied_ = last.value();
-  ASSIGN_OR_RETURN(log_, wal::LogWriter::Open(log_dir, meta.database_id, reader->end(), options_.log));
+  wal::LogOptions log_options = options_.log;
+  // The thread that completes a flush applies the whole group to the tree
+  // before any of its committers wakes up.
+  log_options.on_durable = [this](wal::Lsn) {
+    if (!ApplyDurable(CommitVersion(std::numeric_limits<uint64_t>::max())).ok()) return;  // failure_ says why
+    std::lock_guard lock(commit_mu_);
+    PruneLocked();  // else a stream of successful commits would grow the window forever
+  };
+  ASSIGN_OR_RETURN(log_, wal::LogWriter::Open(log_dir, meta.database_id, reader->end(), log_options));
   last_checkpoint_lsn_ = tree_->pager().meta().wal_position;
   return log_->RemoveSegmentsBefore(wal::Lsn(last_checkpoint_lsn_.load()));
 }
@@ -191,17 +200,14 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
     if (it != writers_.end()) writers_.erase(it);
   }
   RETURN_IF_ERROR(log_->Sync(end));
-  RETURN_IF_ERROR(ApplyDurable(version));
-  {
-    std::lock_guard lock(commit_mu_);
-    PruneLocked();  // else a stream of successful commits would grow the window forever
-  }
+  RETURN_IF_ERROR(ApplyDurable(version));  // done by the flush's on_durable unless that failed
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (CheckpointDue()) checkpoint_cv_.notify_one();
   return version;
 }
 
 Status Store::ApplyDurable(CommitVersion upto) {
+  if (applied_.load() >= upto.value()) return Status::OK();
   std::lock_guard apply_lock(apply_mu_);
   if (applied_.load() >= upto.value()) return Status::OK();
   const wal::Lsn durable = log_->durable();

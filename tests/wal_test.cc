@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -73,6 +74,13 @@ class WalTest : public ::testing::Test {
     return end;
   }
   std::string wal() const { return dir_.path() + "/wal"; }
+  // File offset just past the last record of a log whose only segment starts at 0.
+  uint64_t RecordsEndOffset() const {
+    Status st;
+    auto recs = ReadAllRecords(wal(), Lsn(0), &st);
+    EXPECT_TRUE(st.ok() && !recs.empty()) << st.ToString();
+    return recs.empty() ? 0 : kSegmentHeaderBytes + recs.back().end.value();
+  }
 
   testing::TempDir dir_;
   std::shared_ptr<FaultPlan> plan_ = std::make_shared<FaultPlan>();
@@ -126,12 +134,56 @@ TEST_F(WalTest, ConcurrentCommittersShareSyncs) {
   ASSERT_OK(st);
 }
 
+TEST_F(WalTest, SyncReturnsOnlyAfterOnDurableCoveredTheRecord) {
+  // on_durable is where the store applies a group to its tree: a commit must
+  // not return before the call covering its record has finished, even when
+  // calls overlap with the next flush and finish out of order. Small
+  // segments make flushes span rollovers too.
+  std::atomic<uint64_t> applied{0};
+  std::atomic<int> calls{0};
+  LogOptions o;
+  o.segment_bytes = 8192;
+  o.on_durable = [&](Lsn durable) {
+    if (calls.fetch_add(1) % 3 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    uint64_t cur = applied.load();
+    while (cur < durable.value() && !applied.compare_exchange_weak(cur, durable.value())) {
+    }
+  };
+  auto opened = LogWriter::Open(wal(), kDb, Lsn(0), o);
+  ASSERT_OK(opened.status());
+  auto w = std::move(opened).value();
+  constexpr int kThreads = 8, kPerThread = 150;
+  std::atomic<int> failures{0}, early{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto end = w->Append(RecordType::kCommit, static_cast<uint64_t>(t * 1000 + i), Payload(i));
+        if (!end.ok() || !w->Sync(*end).ok()) {
+          ++failures;
+          continue;
+        }
+        if (applied.load() < end->value()) ++early;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(early.load(), 0);
+  EXPECT_EQ(static_cast<uint64_t>(calls.load()), w->stats().syncs);
+  w.reset();
+  Status st;
+  EXPECT_EQ(ReadAllRecords(wal(), Lsn(0), &st).size(), static_cast<size_t>(kThreads * kPerThread));
+  ASSERT_OK(st);
+}
+
 TEST_F(WalTest, TornTailEndsTheLogCleanlyAndAWriterResumesAfterIt) {
   auto w = Writer(Lsn(0), uint64_t{1} << 20);
   WriteRecords(*w, 1, 10);
   w.reset();
   std::string last = SegmentPaths(wal()).back();
-  std::filesystem::resize_file(last, std::filesystem::file_size(last) - 13);  // cut into record 10
+  // The segment is zero-filled past its records; cut into record 10.
+  std::filesystem::resize_file(last, RecordsEndOffset() - 13);
   Status st;
   Lsn end;
   bool torn;
@@ -149,13 +201,34 @@ TEST_F(WalTest, TornTailEndsTheLogCleanlyAndAWriterResumesAfterIt) {
   EXPECT_EQ(recs[9].version, 100u);
 }
 
+TEST_F(WalTest, FlushesRewriteThePartialLastBlockAndZerosAheadAreACleanEnd) {
+  // One record per flush: each flush rewrites the block the previous one
+  // left partly filled (with O_DIRECT) and the file is zero-filled ahead.
+  auto w = Writer(Lsn(0), uint64_t{1} << 20);
+  for (int i = 1; i <= 300; ++i) WriteRecords(*w, i, 1);
+  EXPECT_EQ(w->stats().syncs, 300u);
+  w.reset();
+  const std::string seg = SegmentPaths(wal()).back();
+  EXPECT_GT(std::filesystem::file_size(seg), RecordsEndOffset());
+  Status st;
+  bool torn = true;
+  auto recs = ReadAllRecords(wal(), Lsn(0), &st, nullptr, &torn);
+  ASSERT_OK(st);
+  ASSERT_EQ(recs.size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(recs[i].version, static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(recs[i].payload, Payload(i + 1));
+  }
+  EXPECT_FALSE(torn);
+}
+
 TEST_F(WalTest, DamagedLastRecordIsATornTail) {
   auto w = Writer(Lsn(0), uint64_t{1} << 20);
   WriteRecords(*w, 1, 10);
   w.reset();
   std::string last = SegmentPaths(wal()).back();
   std::fstream f(last, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(last) - 20));
+  f.seekp(static_cast<std::streamoff>(RecordsEndOffset() - 20));
   f.put('\x7f');
   f.close();
   Status st;

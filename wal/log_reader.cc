@@ -142,7 +142,8 @@ Result<bool> LogReader::Next(LogRecord* out) {
       return Status::Corruption(s.path + ": damaged log record at position " + pos_.ToString() + " (file offset " +
                                 std::to_string(off) + ") with valid records after it");
     }
-    torn_tail_ = more_bytes;
+    // Zeros past the last record are the writer's preallocation, not damage.
+    torn_tail_ = more_bytes && std::string_view(s.bytes).substr(off).find_first_not_of('\0') != std::string_view::npos;
     done_ = true;
   }
   return false;
