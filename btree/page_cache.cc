@@ -12,12 +12,30 @@ PageRef PageCache::Lookup(PageId id) {
   std::lock_guard lock(s.mu);
   auto it = s.map.find(id);
   if (it == s.map.end()) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
+    ++s.misses;
     return nullptr;
   }
-  hits_.fetch_add(1, std::memory_order_relaxed);
+  ++s.hits;
   it->second.referenced = true;
   return it->second.page;
+}
+
+uint64_t PageCache::hits() const {
+  uint64_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.hits;
+  }
+  return n;
+}
+
+uint64_t PageCache::misses() const {
+  uint64_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.misses;
+  }
+  return n;
 }
 
 void PageCache::Insert(PageId id, PageRef page, bool pinned) {

@@ -9,7 +9,6 @@
 // is then their only copy.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <list>
 #include <mutex>
@@ -30,8 +29,8 @@ class PageCache {
   void Unpin(PageId id);
   void Erase(PageId id);
 
-  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
-  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  uint64_t hits() const;
+  uint64_t misses() const;
 
  private:
   static constexpr size_t kShards = 16;
@@ -42,17 +41,17 @@ class PageCache {
     std::list<PageId>::iterator lru;  // valid when !pinned
   };
   struct Shard {
-    std::mutex mu;          // guards lru and map
+    mutable std::mutex mu;  // guards everything below
     std::list<PageId> lru;  // unpinned entries; front: most recently used
     std::unordered_map<PageId, Entry> map;
+    uint64_t hits = 0;  // counted under mu, not in a shared atomic every reader would write
+    uint64_t misses = 0;
   };
   Shard& ShardFor(PageId id) { return shards_[(id.value() * 0x9E3779B97F4A7C15ull) >> 60]; }
   void EvictOverflow(Shard& s);
 
   size_t pages_per_shard_;
-  Shard shards_[kShards];
-  std::atomic<uint64_t> hits_{0};
-  std::atomic<uint64_t> misses_{0};
+  mutable Shard shards_[kShards];
 };
 
 }  // namespace ormdb::btree
