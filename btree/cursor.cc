@@ -194,11 +194,13 @@ void Cursor::Settle(Dir dir) {
   }
   const Frame& leaf = path_.back();
   NodeView v(leaf.page.get(), source_->page_size());
-  key_.clear();
-  v.AppendKey(leaf.index, &key_);
+  LeafValue lv;
+  std::string_view suffix = v.LeafEntry(leaf.index, &lv);
+  std::string_view prefix = v.prefix();
+  key_.assign(prefix.data(), prefix.size());
+  key_.append(suffix.data(), suffix.size());
   if (dir == Dir::kForward && options_.upper_bound && key_ >= *options_.upper_bound) return;
   if (dir == Dir::kBackward && options_.lower_bound && key_ < *options_.lower_bound) return;
-  LeafValue lv = v.value(leaf.index);
   if (lv.overflow) {
     Status st = ReadValue(*source_, lv, &value_buf_);
     if (!st.ok()) {

@@ -109,9 +109,15 @@ std::string NodeView::Key(int i) const {
 }
 
 LeafValue NodeView::value(int i) const {
+  LeafValue v;
+  LeafEntry(i, &v);
+  return v;
+}
+
+std::string_view NodeView::LeafEntry(int i, LeafValue* out) const {
   Cell c;
   DecodeCell(p_, slot(i), page_size_, true, &c);
-  LeafValue v;
+  LeafValue& v = *out;
   v.overflow = (c.vinfo & 1) != 0;
   v.length = c.vinfo >> 1;
   if (v.overflow) {
@@ -119,7 +125,7 @@ LeafValue NodeView::value(int i) const {
   } else {
     v.inline_bytes = std::string_view(c.payload, v.length);
   }
-  return v;
+  return c.suffix;
 }
 
 PageId NodeView::child(int i) const {

@@ -64,6 +64,8 @@ class NodeView {
   void AppendKey(int i, std::string* out) const;
   std::string Key(int i) const;
   LeafValue value(int i) const;
+  // Leaf: the suffix and the value of entry i, decoding the cell once.
+  std::string_view LeafEntry(int i, LeafValue* value) const;
   // Child i of a branch, i in [0, count]: 0 is the leftmost.
   PageId child(int i) const;
   size_t child_offset(int i) const;
