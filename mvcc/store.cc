@@ -155,7 +155,7 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
     for (auto it = recent_.rbegin(); it != recent_.rend() && it->version > t.snapshot_; ++it) {
       const std::string* k = FirstCommon(it->keys, keys);
       const char* what = "wrote";
-      if (k == nullptr && t.serializable()) {
+      if (k == nullptr && (!t.read_keys_.empty() || !t.read_ranges_.empty())) {
         k = FirstCommon(it->keys, t.read_keys_);
         what = "read";
         if (k == nullptr) {

@@ -12,6 +12,12 @@ WriteTxn::~WriteTxn() { Rollback(); }
 
 bool WriteTxn::serializable() const { return isolation_ == Isolation::kSerializable; }
 
+void WriteTxn::ValidateRead(std::string_view key) { read_keys_.emplace(key); }
+
+void WriteTxn::ValidateRange(std::string lo, std::optional<std::string> hi) {
+  read_ranges_.push_back(ScannedRange{std::move(lo), std::move(hi)});
+}
+
 Status WriteTxn::Get(std::string_view key, std::string* value) {
   if (done_) return Status::InvalidArgument("transaction already finished");
   auto it = writes_.find(key);

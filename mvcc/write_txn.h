@@ -47,6 +47,15 @@ class WriteTxn {
 
   CommitVersion snapshot_version() const { return snapshot_; }
 
+  // Makes the commit fail with a conflict if `key`, or any key in [lo, hi]
+  // (no hi: to the end), was written by a commit since this transaction's
+  // snapshot, whatever the isolation level. Constraint checks use this: a
+  // transaction that saw a referenced row exist, or no row reference the one
+  // it deletes, or a unique value free, cannot commit alongside a concurrent
+  // one that changed what it saw.
+  void ValidateRead(std::string_view key);
+  void ValidateRange(std::string lo, std::optional<std::string> hi);
+
  private:
   friend class Store;
   friend class TxnIterator;
@@ -58,8 +67,8 @@ class WriteTxn {
   Isolation isolation_;
   CommitVersion snapshot_;
   std::map<std::string, std::optional<std::string>, std::less<>> writes_;  // nullopt: deleted
-  std::set<std::string, std::less<>> read_keys_;  // serializable only
-  std::vector<ScannedRange> read_ranges_;         // serializable only
+  std::set<std::string, std::less<>> read_keys_;  // serializable, or ValidateRead
+  std::vector<ScannedRange> read_ranges_;         // serializable, or ValidateRange
   uint64_t writes_version_ = 0;  // bumped by every write, for open iterators
   bool done_ = false;
 };

@@ -194,6 +194,40 @@ TEST(StoreTest, SnapshotIsolationAllowsWriteSkewSerializableDoesNot) {
   }
 }
 
+TEST(StoreTest, ValidatedReadsConflictEvenUnderSnapshotIsolation) {
+  // The constraint-check pattern: one transaction checks a parent exists and
+  // inserts a child; a concurrent one deletes the parent after checking it
+  // has no children. Under plain snapshot isolation both would commit.
+  testing::TempDir dir;
+  auto s = OpenStore(dir.path());
+  ASSERT_OK(PutOne(*s, "parent", "p"));
+  auto insert_child = s->BeginWrite();
+  auto delete_parent = s->BeginWrite();
+  std::string v;
+  ASSERT_OK(insert_child->Get("parent", &v));
+  insert_child->ValidateRead("parent");
+  ASSERT_OK(insert_child->Put("parent/child", "c"));
+  delete_parent->ValidateRange("parent/", std::string("parent/\xff"));
+  ASSERT_OK(delete_parent->Delete("parent"));
+  ASSERT_OK(delete_parent->Commit().status());
+  Status st = insert_child->Commit().status();
+  EXPECT_TRUE(st.IsConflict()) << st.ToString();
+  EXPECT_NE(st.ToString().find("read key \"parent\""), std::string::npos) << st.ToString();
+
+  // And the other order: the child lands first, the delete's range check fails.
+  ASSERT_OK(PutOne(*s, "parent", "p"));
+  insert_child = s->BeginWrite();
+  delete_parent = s->BeginWrite();
+  insert_child->ValidateRead("parent");
+  ASSERT_OK(insert_child->Put("parent/child", "c"));
+  delete_parent->ValidateRange("parent/", std::string("parent/\xff"));
+  ASSERT_OK(delete_parent->Delete("parent"));
+  ASSERT_OK(insert_child->Commit().status());
+  st = delete_parent->Commit().status();
+  EXPECT_TRUE(st.IsConflict()) << st.ToString();
+  EXPECT_NE(st.ToString().find("scanned key \"parent/child\""), std::string::npos) << st.ToString();
+}
+
 TEST(StoreTest, SerializableScansConflictWithInsertsIntoTheRange) {
   testing::TempDir dir;
   auto s = OpenStore(dir.path());
