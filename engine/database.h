@@ -1,0 +1,171 @@
+// The entity-level embedded API: a database of models (schema.prisma) on the
+// transactional store. A Transaction inserts, reads, updates, deletes and
+// scans rows by model and field names and enforces, inside the transaction,
+// what the schema declares: types, required fields, defaults (constants,
+// autoincrement(), uuid(), cuid(), now(), @updatedAt), unique constraints,
+// foreign keys and their onDelete / onUpdate actions. Errors name the model,
+// the field and the constraint.
+//
+// A failed operation leaves the transaction aborted (as PostgreSQL does):
+// whatever it had written so far is not undone piecemeal, so every later
+// operation and the commit fail with that error; roll back and retry.
+// Constraint checks are validated at commit (mvcc::WriteTxn::ValidateRead),
+// so two concurrent transactions cannot both pass a check the other breaks:
+// one of them gets a retryable Conflict.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/catalog.h"
+#include "mvcc/store.h"
+#include "mvcc/write_txn.h"
+#include "schema/value.h"
+
+namespace ormdb::engine {
+
+// Field values by field name (stored fields only; relation fields hold none).
+using Fields = std::map<std::string, schema::Value, std::less<>>;
+
+struct DatabaseOptions {
+  mvcc::StoreOptions store;
+  mvcc::Isolation isolation = mvcc::Isolation::kSnapshot;
+};
+
+// A range of an index (or of the primary key): rows whose key columns lie
+// between the bounds, compared column by column like a tuple. A bound may
+// name fewer columns than the index has: it then covers every row with that
+// prefix. No bound: unbounded on that side.
+struct ScanSpec {
+  std::string index;  // "" = the primary key; else the index's field names joined by ',' ("authorId,createdAt")
+  std::optional<std::vector<schema::Value>> from;  // inclusive
+  std::optional<std::vector<schema::Value>> to;    // inclusive
+  bool reverse = false;
+  size_t limit = SIZE_MAX;
+};
+
+class Database;
+
+class Transaction {
+ public:
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // Inserts a row; returns it as stored (defaults and generated values filled in).
+  Result<Fields> Insert(std::string_view model, const Fields& values);
+  // The row whose primary key or one unique constraint equals `where`
+  // (exactly that constraint's fields), if any.
+  Result<std::optional<Fields>> FindUnique(std::string_view model, const Fields& where);
+  // Changes the given fields of the row `where` names; NotFound if none.
+  // Returns the row as stored.
+  Result<Fields> Update(std::string_view model, const Fields& where, const Fields& changes);
+  // Deletes the row `where` names, applying onDelete to rows that reference
+  // it; NotFound if none.
+  Status Delete(std::string_view model, const Fields& where);
+  // Rows in index order.
+  Result<std::vector<Fields>> Scan(std::string_view model, const ScanSpec& spec);
+
+  Result<mvcc::CommitVersion> Commit();
+  void Rollback();
+
+  const Catalog& catalog() const { return *catalog_; }
+
+ private:
+  friend class Database;
+  Transaction(Database* db, std::shared_ptr<const Catalog> catalog, std::unique_ptr<mvcc::WriteTxn> txn);
+
+  // Runs an operation; its error aborts the transaction.
+  template <typename F>
+  auto Run(F&& f) -> decltype(f());
+
+  Result<const ModelInfo*> Model(std::string_view name) const;
+  Status CheckOpen() const;
+  // Values of `fields` by name into positions, type-checked and coerced.
+  Status Assign(const ModelInfo& m, const Fields& values, std::vector<schema::Value>* row, std::vector<bool>* given);
+  Result<schema::Value> Coerce(const ModelInfo& m, size_t pos, const schema::Value& v) const;
+  Status FillDefaults(const ModelInfo& m, std::vector<schema::Value>* row, const std::vector<bool>& given);
+  Status CheckRequired(const ModelInfo& m, const std::vector<schema::Value>& row) const;
+
+  Result<std::string> PrimaryKeyBytes(const ModelInfo& m, const std::vector<schema::Value>& row) const;
+  // The row key of a row of `m` with primary key `pk` (the locator's for a
+  // clustered model; NotFound when it has none). `row` (when given) is
+  // the row itself, whose foreign key names the parent.
+  Result<std::string> RowKey(const ModelInfo& m, std::string_view pk, const std::vector<schema::Value>* row);
+  Result<std::optional<std::string>> LocateRow(const ModelInfo& m, std::string_view pk);
+  Result<std::vector<schema::Value>> DecodeRow(const ModelInfo& m, std::string_view record);
+  Result<std::optional<std::vector<schema::Value>>> GetRow(const ModelInfo& m, std::string_view pk,
+                                                           std::string* row_key);
+  // `where` (names) to the primary key bytes of the row it names, if any.
+  Result<std::optional<std::string>> ResolveWhere(const ModelInfo& m, const Fields& where);
+
+  Result<std::optional<std::string>> IndexKey(const ModelInfo& m, const IndexInfo& ix,
+                                              const std::vector<schema::Value>& row, std::string_view pk) const;
+  // `old_pk`: the row's key before an update (its own entry is no clash).
+  Status CheckUnique(const ModelInfo& m, const IndexInfo& ix, const std::vector<schema::Value>& row,
+                     std::string_view pk, std::string_view old_pk);
+  Status CheckForeignKeys(const ModelInfo& m, const std::vector<schema::Value>& row,
+                          const std::vector<schema::Value>* before);
+  Status WriteRow(const ModelInfo& m, const std::vector<schema::Value>& row, std::string_view pk,
+                  const std::string& row_key);
+  Status WriteIndexes(const ModelInfo& m, const std::vector<schema::Value>* before,
+                      const std::vector<schema::Value>* after, std::string_view old_pk, std::string_view new_pk);
+  // Rows of `child` whose foreign key of `rel` names the row `parent_row` of `parent`.
+  Result<std::vector<std::string>> Children(const ModelInfo& parent, const std::vector<schema::Value>& parent_row,
+                                            const std::string& parent_key, const schema::Relation& rel);
+  Status DeleteRow(const ModelInfo& m, std::string_view pk, int depth);
+  Result<std::vector<schema::Value>> UpdateRow(const ModelInfo& m, std::string_view pk,
+                                               std::vector<schema::Value> changes, std::vector<bool> given,
+                                               int depth);
+  Fields ToFields(const ModelInfo& m, const std::vector<schema::Value>& row) const;
+  // Rows of `m` in primary key order, after primary key `after` (empty:
+  // from the first), at most `limit`; the range read is validated at commit.
+  Result<std::vector<std::pair<std::string, std::vector<schema::Value>>>> AllRows(const ModelInfo& m,
+                                                                                   std::string_view after = {},
+                                                                                   size_t limit = SIZE_MAX);
+
+  Database* db_;
+  std::shared_ptr<const Catalog> catalog_;
+  std::unique_ptr<mvcc::WriteTxn> txn_;
+  Status failed_;
+  bool done_ = false;
+};
+
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const DatabaseOptions& options = {});
+  ~Database();
+
+  std::shared_ptr<const Catalog> catalog() const;
+  std::unique_ptr<Transaction> Begin();
+  mvcc::Store& store() { return *store_; }
+
+  // Installs `text` as the next schema version in one transaction (the
+  // catalog part of a migration; rows are the migration executor's).
+  Result<std::shared_ptr<const Catalog>> InstallSchema(std::string file_name, std::string text);
+  // The catalog a row was written under (older versions stay readable).
+  Result<std::shared_ptr<const Catalog>> CatalogVersion(uint32_t version) const;
+
+ private:
+  friend class Transaction;
+  Database() = default;
+  Status LoadCatalogs();
+  // The next value of an autoincrement field.
+  Result<int64_t> NextSequence(const ModelInfo& m, size_t field);
+
+  DatabaseOptions options_;
+  std::unique_ptr<mvcc::Store> store_;
+  mutable std::mutex mu_;  // guards everything below
+  std::shared_ptr<const Catalog> current_;
+  std::map<uint32_t, std::shared_ptr<const Catalog>> versions_;
+  std::map<std::pair<uint32_t, uint32_t>, int64_t> sequences_;  // (entity, field id) -> last value handed out
+};
+
+}  // namespace ormdb::engine
