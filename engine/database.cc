@@ -81,6 +81,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const D
   db->options_ = options;
   ASSIGN_OR_RETURN(db->store_, mvcc::Store::Open(dir, options.store));
   RETURN_IF_ERROR(db->LoadCatalogs());
+  RETURN_IF_ERROR(db->ResumeMigration());
   return db;
 }
 
@@ -128,8 +129,14 @@ Result<std::shared_ptr<const Catalog>> Database::InstallSchema(std::string file_
   std::shared_ptr<const Catalog> base = catalog();
   ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next,
                    Catalog::Build(base->version() + 1, std::move(file_name), std::move(text), base->ids()));
+  return Install(std::move(next), {});
+}
+
+Result<std::shared_ptr<const Catalog>> Database::Install(std::shared_ptr<const Catalog> next,
+                                                         const std::string& record) {
   auto txn = store_->BeginWrite();
   RETURN_IF_ERROR(txn->Put(CatalogKey(kCatalogVersionTag, next->version()), next->Encode()));
+  if (!record.empty()) RETURN_IF_ERROR(txn->Put(CatalogKey(kMigrationRecordTag, next->version()), record));
   RETURN_IF_ERROR(txn->Commit().status());
   std::lock_guard lock(mu_);
   versions_[next->version()] = next;
@@ -427,14 +434,14 @@ Result<std::optional<Row>> Transaction::GetRow(const ModelInfo& m, std::string_v
   return std::optional<Row>(std::move(row).value());
 }
 
-Result<std::optional<std::string>> Transaction::IndexKey(const ModelInfo& m, const IndexInfo& ix, const Row& row,
-                                                         std::string_view pk) const {
+Result<std::string> Transaction::IndexKey(const ModelInfo& m, const IndexInfo& ix, const Row& row,
+                                          std::string_view pk) const {
   std::string key = SpacePrefix(kIndexSpace, ix.id);
   RETURN_IF_ERROR(AppendColumns(&key, m, ix.columns, ix.key, row));
   // A unique index's key is its columns alone, unless one is null (nulls
   // never collide); other indexes always add the primary key.
   if (ix.kind != IndexInfo::Kind::kUnique || AnyNull(ix.columns, row)) key.append(pk);
-  return std::optional<std::string>(std::move(key));
+  return key;
 }
 
 Result<std::optional<std::string>> Transaction::ResolveWhere(const ModelInfo& m, const Fields& where) {
@@ -459,9 +466,9 @@ Result<std::optional<std::string>> Transaction::ResolveWhere(const ModelInfo& m,
     if (ix.kind != IndexInfo::Kind::kUnique || !same_set(ix.columns)) continue;
     if (ix.building) return Status::Busy("unique index " + ix.name + " is still being built by a migration");
     if (AnyNull(ix.columns, row)) return std::optional<std::string>();
-    ASSIGN_OR_RETURN(std::optional<std::string> key, IndexKey(m, ix, row, {}));
+    ASSIGN_OR_RETURN(std::string key, IndexKey(m, ix, row, {}));
     std::string pk;
-    Status st = txn_->Get(*key, &pk);
+    Status st = txn_->Get(key, &pk);
     if (st.IsNotFound()) return std::optional<std::string>();
     RETURN_IF_ERROR(st);
     return std::optional<std::string>(std::move(pk));
@@ -475,9 +482,9 @@ Result<std::optional<std::string>> Transaction::ResolveWhere(const ModelInfo& m,
 Status Transaction::CheckUnique(const ModelInfo& m, const IndexInfo& ix, const Row& row, std::string_view pk,
                                 std::string_view old_pk) {
   if (AnyNull(ix.columns, row)) return Status::OK();
-  ASSIGN_OR_RETURN(std::optional<std::string> key, IndexKey(m, ix, row, pk));
+  ASSIGN_OR_RETURN(std::string key, IndexKey(m, ix, row, pk));
   std::string holder;
-  Status st = txn_->Get(*key, &holder);
+  Status st = txn_->Get(key, &holder);
   if (st.IsNotFound()) return Status::OK();
   RETURN_IF_ERROR(st);
   if (holder == pk || holder == old_pk) return Status::OK();  // the row itself
@@ -524,9 +531,9 @@ Status Transaction::CheckForeignKeys(const ModelInfo& m, const Row& row, const R
         return Status::InvalidArgument("relation " + r.name + " references fields of " + parent.name() +
                                        " that are neither its primary key nor unique");
       }
-      ASSIGN_OR_RETURN(std::optional<std::string> key, IndexKey(parent, *ix, target, {}));
+      ASSIGN_OR_RETURN(std::string key, IndexKey(parent, *ix, target, {}));
       std::string probe;
-      if (txn_->Get(*key, &probe).ok()) found_key = std::move(key);
+      if (txn_->Get(key, &probe).ok()) found_key = std::move(key);
     }
     if (!found_key) {
       return Status::InvalidArgument("Foreign key constraint failed on " + m.name() + "(" + ColumnNames(m, fk) +
@@ -549,16 +556,16 @@ Status Transaction::WriteRow(const ModelInfo& m, const Row& row, std::string_vie
 Status Transaction::WriteIndexes(const ModelInfo& m, const Row* before, const Row* after, std::string_view old_pk,
                                  std::string_view new_pk) {
   for (const IndexInfo& ix : m.indexes) {
-    std::optional<std::string> old_key, new_key;
+    std::string old_key, new_key;  // empty: no entry
     if (before != nullptr) {
       ASSIGN_OR_RETURN(old_key, IndexKey(m, ix, *before, old_pk));
     }
     if (after != nullptr) {
       ASSIGN_OR_RETURN(new_key, IndexKey(m, ix, *after, new_pk));
     }
-    if (old_key && new_key && *old_key == *new_key && old_pk == new_pk) continue;
-    if (old_key) RETURN_IF_ERROR(txn_->Delete(*old_key));
-    if (new_key) RETURN_IF_ERROR(txn_->Put(*new_key, new_pk));
+    if (!old_key.empty() && old_key == new_key && old_pk == new_pk) continue;
+    if (!old_key.empty()) RETURN_IF_ERROR(txn_->Delete(old_key));
+    if (!new_key.empty()) RETURN_IF_ERROR(txn_->Put(new_key, new_pk));
   }
   return Status::OK();
 }
@@ -624,15 +631,14 @@ Result<std::vector<std::string>> Transaction::Children(const ModelInfo& parent, 
 }
 
 Result<std::vector<std::pair<std::string, Row>>> Transaction::AllRows(const ModelInfo& m, std::string_view after,
-                                                                      size_t limit) {
+                                                                      size_t limit, bool validate) {
   // A clustered model's rows are found through its locators; another's are
   // its own range, minus the rows clustered under them.
   const std::string prefix = SpacePrefix(m.cluster ? kLocatorSpace : kRowSpace, m.entity);
   btree::CursorOptions o;
   o.lower_bound = after.empty() ? prefix : PrefixEnd(prefix + std::string(after));
   o.upper_bound = PrefixEnd(prefix);
-  // The whole model was read: a row added concurrently must fail one of us.
-  txn_->ValidateRange(prefix, *o.upper_bound);
+  if (validate) txn_->ValidateRange(prefix, *o.upper_bound);
   std::vector<std::pair<std::string, Row>> out;
   auto it = txn_->NewIterator(o);
   for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
@@ -973,6 +979,71 @@ Result<Row> Transaction::UpdateRow(const ModelInfo& m, std::string_view pk_view,
     }
   }
   return row;
+}
+
+// ------------------------------------------------------ migration row work
+
+Status Transaction::BackfillIndex(const ModelInfo& m, const IndexInfo& ix, std::string* after, size_t limit,
+                                  bool* more, uint64_t* rows, std::vector<std::string>* clashes) {
+  RETURN_IF_ERROR(CheckOpen());
+  using Rows = std::vector<std::pair<std::string, Row>>;
+  // Not validated as a range: a concurrent change of a row this batch
+  // indexes writes the same index key (the index is maintained by writers
+  // from the moment the build began), so the two conflict on that key.
+  ASSIGN_OR_RETURN(Rows batch, AllRows(m, *after, limit, /*validate=*/false));
+  *more = batch.size() == limit;
+  for (auto& [pk, row] : batch) {
+    ASSIGN_OR_RETURN(std::string key, IndexKey(m, ix, row, pk));
+    std::string holder;
+    Status st = txn_->Get(key, &holder);
+    if (st.ok() && holder != pk) {
+      if (clashes->size() < 10) {
+        clashes->push_back(Describe(m, ix.columns, row) + " is held by two rows");
+      }
+      continue;
+    }
+    if (!st.ok() && !st.IsNotFound()) return st;
+    RETURN_IF_ERROR(txn_->Put(key, pk));
+    ++*rows;
+  }
+  if (!batch.empty()) *after = batch.back().first;
+  return Status::OK();
+}
+
+Status Transaction::ValidateRows(const ModelInfo& m, size_t max, std::vector<std::string>* problems) {
+  RETURN_IF_ERROR(CheckOpen());
+  const std::string prefix = SpacePrefix(m.cluster ? kLocatorSpace : kRowSpace, m.entity);
+  const std::string end = PrefixEnd(prefix);
+  txn_->ValidateRange(prefix, end);
+  btree::CursorOptions o;
+  o.lower_bound = prefix;
+  o.upper_bound = end;
+  auto it = txn_->NewIterator(o);
+  for (it->SeekToFirst(); it->Valid() && problems->size() < max; it->Next()) {
+    std::string_view rest = it->key().substr(prefix.size());
+    std::string pk(rest);
+    std::vector<Value> pk_values;
+    RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
+    if (!rest.empty()) continue;
+    Row key_row(m.fields.size());
+    for (size_t i = 0; i < m.pk.size(); ++i) key_row[m.pk[i]] = pk_values[i];
+    const std::string which = m.name() + "(" + Describe(m, m.pk, key_row) + ")";
+    Status st;
+    Row row;
+    if (m.cluster) {
+      Result<std::optional<Row>> r = GetRow(m, pk, nullptr);
+      if (r.ok() && *r) row = std::move(**r);
+      st = r.status();
+    } else {
+      Result<Row> r = DecodeRow(m, it->value());
+      if (r.ok()) row = std::move(r).value();
+      st = r.status();
+    }
+    if (st.ok()) st = CheckRequired(m, row);
+    if (st.ok()) st = CheckForeignKeys(m, row, nullptr);
+    if (!st.ok()) problems->push_back(which + ": " + st.message());
+  }
+  return it->status();
 }
 
 }  // namespace ormdb::engine

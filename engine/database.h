@@ -27,6 +27,7 @@
 #include "engine/catalog.h"
 #include "mvcc/store.h"
 #include "mvcc/write_txn.h"
+#include "schema/migration_plan.h"
 #include "schema/value.h"
 
 namespace ormdb::engine {
@@ -49,6 +50,20 @@ struct ScanSpec {
   std::optional<std::vector<schema::Value>> to;    // inclusive
   bool reverse = false;
   size_t limit = SIZE_MAX;
+};
+
+struct MigrateOptions {
+  bool allow_destructive = false;  // run D steps (they destroy data)
+  std::string who;                 // recorded with the migration
+  size_t batch_rows = 1000;        // rows per transaction of an index build or a drop
+  // Long steps report here: what is being done, and how many rows so far.
+  std::function<void(const std::string& what, uint64_t rows)> progress;
+};
+
+struct MigrateResult {
+  schema::MigrationPlan plan;
+  uint32_t version = 0;              // the schema version now current
+  std::vector<std::string> failed;   // B steps rolled back, each with why and the offending rows
 };
 
 class Database;
@@ -106,8 +121,8 @@ class Transaction {
   // `where` (names) to the primary key bytes of the row it names, if any.
   Result<std::optional<std::string>> ResolveWhere(const ModelInfo& m, const Fields& where);
 
-  Result<std::optional<std::string>> IndexKey(const ModelInfo& m, const IndexInfo& ix,
-                                              const std::vector<schema::Value>& row, std::string_view pk) const;
+  Result<std::string> IndexKey(const ModelInfo& m, const IndexInfo& ix, const std::vector<schema::Value>& row,
+                               std::string_view pk) const;
   // `old_pk`: the row's key before an update (its own entry is no clash).
   Status CheckUnique(const ModelInfo& m, const IndexInfo& ix, const std::vector<schema::Value>& row,
                      std::string_view pk, std::string_view old_pk);
@@ -125,11 +140,21 @@ class Transaction {
                                                std::vector<schema::Value> changes, std::vector<bool> given,
                                                int depth);
   Fields ToFields(const ModelInfo& m, const std::vector<schema::Value>& row) const;
+  // Adds the entries of rows after primary key *after (at most `limit`) to
+  // the index being built; a unique clash goes to *clashes. Sets *after to
+  // the last row's key, or clears *more when the model has no more rows.
+  Status BackfillIndex(const ModelInfo& m, const IndexInfo& ix, std::string* after, size_t limit, bool* more,
+                       uint64_t* rows, std::vector<std::string>* clashes);
+  // Checks every row of `m` against this transaction's schema (required
+  // fields, types, foreign keys); problems (at most `max`) go to *problems.
+  Status ValidateRows(const ModelInfo& m, size_t max, std::vector<std::string>* problems);
   // Rows of `m` in primary key order, after primary key `after` (empty:
-  // from the first), at most `limit`; the range read is validated at commit.
+  // from the first), at most `limit`; with `validate`, the range read is
+  // validated at commit (a concurrent insert into it fails one of the two).
   Result<std::vector<std::pair<std::string, std::vector<schema::Value>>>> AllRows(const ModelInfo& m,
                                                                                    std::string_view after = {},
-                                                                                   size_t limit = SIZE_MAX);
+                                                                                   size_t limit = SIZE_MAX,
+                                                                                   bool validate = true);
 
   Database* db_;
   std::shared_ptr<const Catalog> catalog_;
@@ -150,6 +175,20 @@ class Database {
   // Installs `text` as the next schema version in one transaction (the
   // catalog part of a migration; rows are the migration executor's).
   Result<std::shared_ptr<const Catalog>> InstallSchema(std::string file_name, std::string text);
+  // The steps from the current schema to `text`, graded (`migrate plan`).
+  Result<schema::MigrationPlan> PlanMigration(std::string_view file_name, std::string_view text);
+  // Runs the plan (`migrate apply`): catalog-only steps at once; index
+  // builds online (writers maintain the new index while existing rows are
+  // added in batches; a unique clash rolls that index back and is reported);
+  // validations of required-ness and foreign keys over the rows; drops of
+  // models and indexes after the switch, in batches. D steps only with
+  // allow_destructive. One migration at a time. A crash leaves either the
+  // old schema or, once the new one was installed, the new one: an
+  // unfinished index build is finished when the database next opens.
+  Result<MigrateResult> Migrate(std::string file_name, std::string text, const MigrateOptions& options = {});
+  // The migration record stored with a schema version (when, who, the plan).
+  Result<std::string> MigrationRecord(uint32_t version);
+
   // The catalog a row was written under (older versions stay readable).
   Result<std::shared_ptr<const Catalog>> CatalogVersion(uint32_t version) const;
 
@@ -157,11 +196,22 @@ class Database {
   friend class Transaction;
   Database() = default;
   Status LoadCatalogs();
+  Result<std::shared_ptr<const Catalog>> Install(std::shared_ptr<const Catalog> next, const std::string& record);
+  // Fills the indexes `building` marks, then installs the final catalog.
+  Status FinishBuild(const std::shared_ptr<const Catalog>& building, const MigrateOptions& options,
+                     std::vector<std::string>* failed, std::shared_ptr<const Catalog>* final_catalog,
+                     const std::string& record);
+  // At open: finishes an index build a crash interrupted.
+  Status ResumeMigration();
+  // Deletes the rows of models and the entries of indexes `old` has and `now` lacks.
+  Status DropRemoved(const Catalog& old, const Catalog& now, const MigrateOptions& options);
+  Status DeleteRange(const std::string& lo, const std::string& hi, const MigrateOptions& options);
   // The next value of an autoincrement field.
   Result<int64_t> NextSequence(const ModelInfo& m, size_t field);
 
   DatabaseOptions options_;
   std::unique_ptr<mvcc::Store> store_;
+  std::mutex migrate_mu_;  // one migration at a time
   mutable std::mutex mu_;  // guards everything below
   std::shared_ptr<const Catalog> current_;
   std::map<uint32_t, std::shared_ptr<const Catalog>> versions_;

@@ -1,0 +1,310 @@
+// Migrations: planning against the stored rows, and running a plan
+// (Database::Migrate). See docs/migrations.md for the grades and the rules.
+#include <cstdio>
+#include <ctime>
+
+#include "engine/database.h"
+#include "engine/keyspace.h"
+#include "schema/resolve.h"
+
+namespace ormdb::engine {
+
+using schema::StepKind;
+using schema::Value;
+using Row = std::vector<Value>;
+
+namespace {
+
+// What the planner asks of the stored rows, answered from a snapshot.
+class StoredFacts final : public schema::DataFacts {
+ public:
+  StoredFacts(Database* db, std::shared_ptr<const Catalog> catalog) : db_(db), catalog_(std::move(catalog)) {}
+
+  bool ModelHasRows(std::string_view db_name) const override {
+    const ModelInfo* m = Find(db_name);
+    if (m == nullptr) return false;
+    auto t = db_->Begin();
+    auto rows = t->Scan(m->name(), ScanSpec{.limit = 1});
+    return !rows.ok() || !rows->empty();  // in doubt, assume rows
+  }
+
+  bool EnumValueInUse(std::string_view enum_db_name, std::string_view value_db_name) const override {
+    const schema::Schema& s = catalog_->schema();
+    const schema::Enum* e = nullptr;
+    for (const schema::Enum& x : s.enums) {
+      if (x.db_name == enum_db_name) e = &x;
+    }
+    if (e == nullptr) return false;
+    std::string value;  // rows hold the value's name
+    for (const schema::EnumValue& v : e->values) {
+      if (v.db_name == value_db_name) value = v.name;
+    }
+    auto t = db_->Begin();
+    for (const ModelInfo& m : catalog_->models()) {
+      for (const FieldInfo& f : m.fields) {
+        if (f.type != schema::StorageType::kEnum || f.def->enum_type != e->index) continue;
+        auto rows = t->Scan(m.name(), {});
+        if (!rows.ok()) return true;
+        for (const Fields& r : *rows) {
+          auto it = r.find(f.def->name);
+          if (it != r.end() && !it->second.is_null() && it->second.string_value() == value) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+ private:
+  const ModelInfo* Find(std::string_view db_name) const {
+    for (const ModelInfo& m : catalog_->models()) {
+      if (m.def->db_name == db_name) return &m;
+    }
+    return nullptr;
+  }
+
+  Database* db_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
+std::string UtcNow() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm;
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Steps that rewrite every row of a model. This version plans them but
+// does not run them yet.
+bool RewritesRows(StepKind k) {
+  return k == StepKind::kChangeFieldType || k == StepKind::kChangePrimaryKey || k == StepKind::kRecluster ||
+         k == StepKind::kAddFieldWithBackfill;
+}
+
+bool Validates(StepKind k) { return k == StepKind::kMakeRequired || k == StepKind::kAddForeignKey; }
+
+template <typename F>
+Status RetryOnConflict(F&& attempt) {
+  for (int i = 0;; ++i) {
+    Status st = attempt();
+    if (!st.IsConflict() || i >= 1000) return st;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- planning
+
+Result<schema::MigrationPlan> Database::PlanMigration(std::string_view file_name, std::string_view text) {
+  std::shared_ptr<const Catalog> base = catalog();
+  ASSIGN_OR_RETURN(schema::Schema target, schema::LoadSchema(text, file_name));
+  StoredFacts facts(this, base);
+  return schema::PlanMigration(base->version() == 0 ? nullptr : &base->schema(), target, facts);
+}
+
+Result<std::string> Database::MigrationRecord(uint32_t version) {
+  std::string record;
+  RETURN_IF_ERROR(store_->BeginRead()->Get(CatalogKey(kMigrationRecordTag, version), &record));
+  return record;
+}
+
+// ---------------------------------------------------------------- applying
+
+Result<MigrateResult> Database::Migrate(std::string file_name, std::string text, const MigrateOptions& options) {
+  std::lock_guard migrating(migrate_mu_);
+  std::shared_ptr<const Catalog> base = catalog();
+  if (base->building()) {
+    return Status::Busy("schema version " + std::to_string(base->version()) +
+                        " has an unfinished index build; reopen the database to finish it first");
+  }
+  MigrateResult result;
+  ASSIGN_OR_RETURN(result.plan, PlanMigration(file_name, text));
+  result.version = base->version();
+  if (result.plan.steps.empty()) return result;
+
+  std::string refused;
+  bool validates = false;
+  for (const schema::MigrationStep& s : result.plan.steps) {
+    if (s.grade == schema::Grade::kD && !options.allow_destructive) {
+      refused += "\n  [D] " + s.description + " (" + s.reason + ")";
+    }
+    if (RewritesRows(s.kind)) {
+      return Status::NotSupported("step \"" + s.description +
+                                  "\" rewrites every row of its model, which this version of ormDB plans but does "
+                                  "not run yet; " +
+                                  (s.safer_alternative.empty() ? std::string("see docs/migrations.md")
+                                                               : "instead: " + s.safer_alternative));
+    }
+    validates = validates || Validates(s.kind);
+  }
+  if (!refused.empty()) {
+    return Status::InvalidArgument("the migration destroys data (grade D); rerun with --allow-destructive to apply:" +
+                                   refused);
+  }
+
+  // The new version, with every index an existing model gains marked as
+  // being built: writers maintain it from the moment it is installed.
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> probe,
+                   Catalog::Build(base->version() + 1, file_name, text, base->ids()));
+  CatalogOverrides overrides;
+  for (const ModelInfo& m : probe->models()) {
+    if (base->FindEntity(m.entity) == nullptr) continue;  // a new model has no rows to index
+    for (const IndexInfo& ix : m.indexes) {
+      if (!base->ids().Find(ix.id_name)) overrides.building.insert(ix.id_name);
+    }
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next,
+                   Catalog::Build(base->version() + 1, file_name, text, base->ids(), overrides));
+  const std::string record = "schema version " + std::to_string(next->version()) + ", applied " + UtcNow() +
+                             (options.who.empty() ? "" : " by " + options.who) + "\n" +
+                             schema::FormatPlan(result.plan);
+
+  // Validations read every row of the models they concern under the new
+  // schema, in the transaction that installs it: a row written meanwhile
+  // makes the install conflict, and it runs again.
+  std::vector<std::string> problems;
+  RETURN_IF_ERROR(RetryOnConflict([&]() -> Status {
+    problems.clear();
+    Transaction t(this, next, store_->BeginWrite());
+    if (validates) {
+      for (const ModelInfo& m : next->models()) {
+        if (base->FindEntity(m.entity) != nullptr) RETURN_IF_ERROR(t.ValidateRows(m, 20, &problems));
+      }
+      if (!problems.empty()) return Status::OK();
+    }
+    RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kCatalogVersionTag, next->version()), next->Encode()));
+    if (!next->building()) RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kMigrationRecordTag, next->version()), record));
+    return t.Commit().status();
+  }));
+  if (!problems.empty()) {
+    std::string msg = "the migration was not applied: existing rows do not satisfy the new schema";
+    for (const std::string& p : problems) msg += "\n  " + p;
+    return Status::InvalidArgument(msg);
+  }
+  {
+    std::lock_guard lock(mu_);
+    versions_[next->version()] = next;
+    current_ = next;
+  }
+  std::shared_ptr<const Catalog> final_catalog = next;
+  if (next->building()) RETURN_IF_ERROR(FinishBuild(next, options, &result.failed, &final_catalog, record));
+  RETURN_IF_ERROR(DropRemoved(*base, *final_catalog, options));
+  result.version = final_catalog->version();
+  return result;
+}
+
+Status Database::FinishBuild(const std::shared_ptr<const Catalog>& building, const MigrateOptions& options,
+                             std::vector<std::string>* failed, std::shared_ptr<const Catalog>* final_catalog,
+                             const std::string& record) {
+  CatalogOverrides done = building->overrides();
+  done.building.clear();
+  for (const ModelInfo& m : building->models()) {
+    for (const IndexInfo& ix : m.indexes) {
+      if (!ix.building) continue;
+      std::string after;
+      uint64_t rows = 0;
+      std::vector<std::string> clashes;
+      for (bool more = true; more;) {
+        RETURN_IF_ERROR(RetryOnConflict([&]() -> Status {
+          std::string next_after = after;
+          uint64_t n = rows;
+          std::vector<std::string> c = clashes;
+          Transaction t(this, building, store_->BeginWrite());
+          RETURN_IF_ERROR(t.BackfillIndex(m, ix, &next_after, options.batch_rows, &more, &n, &c));
+          RETURN_IF_ERROR(t.Commit().status());
+          after = std::move(next_after);
+          rows = n;
+          clashes = std::move(c);
+          return Status::OK();
+        }));
+        if (options.progress) options.progress("building index " + ix.name, rows);
+      }
+      if (!clashes.empty()) {
+        // The index is left out of the new version, its entries removed.
+        std::string why = "unique index " + ix.name + " was not built: existing rows clash";
+        for (const std::string& c : clashes) why += "\n    " + c;
+        failed->push_back(why);
+        done.suppressed.insert(ix.id_name);
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> final_version,
+                   Catalog::Build(building->version() + 1, building->file_name(), building->text(), building->ids(),
+                                  done));
+  std::string rec = record;
+  for (const std::string& f : *failed) rec += "\nrolled back: " + f;
+  ASSIGN_OR_RETURN(*final_catalog, Install(final_version, rec));
+  return DropRemoved(*building, **final_catalog, options);
+}
+
+Status Database::DeleteRange(const std::string& lo, const std::string& hi, const MigrateOptions& options) {
+  for (bool more = true; more;) {
+    RETURN_IF_ERROR(RetryOnConflict([&]() -> Status {
+      auto txn = store_->BeginWrite();
+      btree::CursorOptions o;
+      o.lower_bound = lo;
+      if (!hi.empty()) o.upper_bound = hi;
+      auto it = txn->NewIterator(o);
+      size_t n = 0;
+      std::vector<std::string> keys;
+      for (it->SeekToFirst(); it->Valid() && n < options.batch_rows; it->Next(), ++n) keys.emplace_back(it->key());
+      RETURN_IF_ERROR(it->status());
+      it.reset();
+      for (const std::string& k : keys) RETURN_IF_ERROR(txn->Delete(k));
+      more = n == options.batch_rows;
+      return txn->Commit().status();
+    }));
+  }
+  return Status::OK();
+}
+
+Status Database::DropRemoved(const Catalog& old, const Catalog& now, const MigrateOptions& options) {
+  for (const ModelInfo& m : old.models()) {
+    if (now.FindEntity(m.entity) != nullptr) continue;
+    if (options.progress) options.progress("dropping the rows of " + m.name(), 0);
+    if (m.cluster) {
+      // Its rows are under their parents' keys: found through the locators.
+      const std::string prefix = SpacePrefix(kLocatorSpace, m.entity);
+      auto read = store_->BeginRead();
+      auto it = read->NewCursor(btree::CursorOptions{prefix, PrefixEnd(prefix)});
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        std::string row_key(it->value());
+        RETURN_IF_ERROR(DeleteRange(row_key, PrefixEnd(row_key), options));
+      }
+      RETURN_IF_ERROR(it->status());
+      RETURN_IF_ERROR(DeleteRange(prefix, PrefixEnd(prefix), options));
+    } else {
+      const std::string prefix = SpacePrefix(kRowSpace, m.entity);
+      RETURN_IF_ERROR(DeleteRange(prefix, PrefixEnd(prefix), options));
+    }
+  }
+  std::set<uint32_t> kept;
+  for (const ModelInfo& m : now.models()) {
+    for (const IndexInfo& ix : m.indexes) kept.insert(ix.id);
+  }
+  for (const ModelInfo& m : old.models()) {
+    for (const IndexInfo& ix : m.indexes) {
+      if (kept.count(ix.id)) continue;
+      const std::string prefix = SpacePrefix(kIndexSpace, ix.id);
+      RETURN_IF_ERROR(DeleteRange(prefix, PrefixEnd(prefix), options));
+    }
+  }
+  return Status::OK();
+}
+
+Status Database::ResumeMigration() {
+  std::lock_guard migrating(migrate_mu_);
+  std::shared_ptr<const Catalog> building = catalog();
+  if (!building->building()) return Status::OK();
+  std::vector<std::string> failed;
+  std::shared_ptr<const Catalog> done;
+  RETURN_IF_ERROR(FinishBuild(building, {}, &failed, &done,
+                              "schema version " + std::to_string(building->version() + 1) +
+                                  ": finished an index build interrupted in version " +
+                                  std::to_string(building->version()) + ", " + UtcNow()));
+  for (const std::string& f : failed) std::fprintf(stderr, "ormdb: %s\n", f.c_str());
+  return Status::OK();
+}
+
+}  // namespace ormdb::engine
