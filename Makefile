@@ -43,7 +43,7 @@ asan: deps build/asan/build.ninja
 	ninja -C build/asan -j $(JOBS)
 
 # The concurrency tests again under ThreadSanitizer.
-TSAN_TESTS = store_test snapshot_test wal_test
+TSAN_TESTS = store_test snapshot_test wal_test migrate_test
 tsan: deps build/tsan/build.ninja
 	ninja -C build/tsan -j $(JOBS) $(addprefix tests/,$(TSAN_TESTS))
 	for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./build/tsan/tests/$$t || exit 1; done
@@ -61,6 +61,11 @@ test: asan
 	ORMDB_TEST_SCALE=$(MODEL_SCALE_RELEASE) ./build/release/tests/btree_model_test
 	./build/release/bench/btree_bench --smoke
 	./build/release/bench/commit_bench --smoke
+	rm -rf build/cli-smoke
+	./build/release/tools/ormdb --data build/cli-smoke migrate apply --schema tests/data/schemas/blog.prisma --yes
+	./build/release/tools/ormdb --data build/cli-smoke migrate plan --schema tests/data/schemas/blog.prisma
+	./build/release/tools/ormdb --data build/cli-smoke info
+	./build/release/tools/ormdb --data build/cli-smoke check
 
 fuzz: deps build/fuzz/build.ninja
 	ninja -C build/fuzz -j $(JOBS)

@@ -209,6 +209,11 @@ Status Catalog::Layout() {
       fi.id = ids_.Assign("f/" + def.db_name + "/" + f.db_name + "/" + std::string(schema::StorageTypeName(*type)));
       m.field_position[f.index.value()] = static_cast<int>(m.fields.size());
       ASSIGN_OR_RETURN(Value dflt, ConstantDefault(f, *type));
+      if (*type == StorageType::kEnum && !dflt.is_null()) {
+        for (const schema::EnumValue& ev : schema_.enum_type(f.enum_type).values) {
+          if (ev.name == dflt.string_value()) dflt = Value::String(ev.db_name);  // stored by database name
+        }
+      }
       m.defaults.push_back(std::move(dflt));
       layout.push_back(schema::RecordField{fi.id, fi.type, fi.nullable});
       m.fields.push_back(fi);

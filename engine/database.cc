@@ -274,8 +274,9 @@ Result<Value> Transaction::Coerce(const ModelInfo& m, size_t pos, const Value& v
     case StorageType::kEnum: {
       if (v.kind() != K::kString) return bad();
       const schema::Enum& e = catalog_->schema().enum_type(f.def->enum_type);
+      // Stored by the value's database name (@map), as the planner matches them.
       for (const schema::EnumValue& ev : e.values) {
-        if (ev.name == v.string_value()) return v;
+        if (ev.name == v.string_value()) return Value::String(ev.db_name);
       }
       return bad("not a value of enum " + e.name);
     }
@@ -666,9 +667,17 @@ Result<std::vector<std::pair<std::string, Row>>> Transaction::AllRows(const Mode
 Fields Transaction::ToFields(const ModelInfo& m, const Row& row) const {
   Fields out;
   for (size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldInfo& f = m.fields[i];
     const Value& v = row[i];
-    out[m.fields[i].def->name] =
-        m.fields[i].type == StorageType::kUuid && !v.is_null() ? Value::String(FormatUuid(v.bytes_value())) : v;
+    Value& o = out[f.def->name];
+    o = v;
+    if (v.is_null()) continue;
+    if (f.type == StorageType::kUuid) o = Value::String(FormatUuid(v.bytes_value()));
+    if (f.type == StorageType::kEnum) {
+      for (const schema::EnumValue& ev : catalog_->schema().enum_type(f.def->enum_type).values) {
+        if (ev.db_name == v.string_value()) o = Value::String(ev.name);
+      }
+    }
   }
   return out;
 }

@@ -1,36 +1,43 @@
 // The ormdb command. Until the server lands it works on a data directory
-// directly: inspect it, check it, and read or write keys of the tree.
+// directly: inspect and check it, plan and apply schema migrations, and read
+// or write raw keys of the keyspace.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "btree/check.h"
-#include "btree/tree.h"
+#include "engine/database.h"
 #include "util/file.h"
 
 namespace {
 
 using ormdb::Status;
-using ormdb::btree::Tree;
-
-constexpr const char* kDataFileName = "tree.odb";
+using ormdb::engine::Database;
 
 int Fail(const Status& st) {
   std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
   return 1;
 }
 
-std::unique_ptr<Tree> OpenOrExit(const std::string& dir, bool create) {
-  if (create) {
-    Status st = ormdb::CreateDirectories(dir);
-    if (!st.ok()) std::exit(Fail(st));
-  }
-  ormdb::btree::TreeOptions opts;
-  opts.create_if_missing = create;
-  auto tree = Tree::Open(dir + "/" + kDataFileName, opts);
-  if (!tree.ok()) std::exit(Fail(tree.status()));
-  return std::move(tree).value();
+std::unique_ptr<Database> OpenOrExit(const std::string& dir) {
+  Status st = ormdb::CreateDirectories(dir);
+  if (!st.ok()) std::exit(Fail(st));
+  auto db = Database::Open(dir);
+  if (!db.ok()) std::exit(Fail(db.status().Annotate("opening " + dir)));
+  return std::move(db).value();
+}
+
+std::string ReadFileOrExit(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) std::exit(Fail(Status::FromErrno(errno, "reading schema file " + path)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 // Prints bytes as text when printable, else as \xNN escapes.
@@ -59,61 +66,117 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "open (creating if needed) the data directory and describe it");
   auto* check = app.add_subcommand("check", "verify every page, the key order and the free space accounting");
+  auto* show_schema = app.add_subcommand("schema", "print the stored schema and its version");
+
+  auto* migrate = app.add_subcommand("migrate", "plan or apply a change of schema");
+  migrate->require_subcommand(1);
+  std::string schema_file;
+  bool allow_destructive = false, yes = false;
+  auto* plan = migrate->add_subcommand("plan", "print the steps from the stored schema to FILE, graded A-D");
+  plan->add_option("--schema", schema_file, "schema.prisma file")->required()->check(CLI::ExistingFile);
+  auto* apply = migrate->add_subcommand("apply", "run the migration to FILE");
+  apply->add_option("--schema", schema_file, "schema.prisma file")->required()->check(CLI::ExistingFile);
+  apply->add_flag("--allow-destructive", allow_destructive, "run grade D steps (they destroy data)");
+  apply->add_flag("--yes,-y", yes, "do not print the plan first");
+
   std::string key, value;
-  auto* put = app.add_subcommand("put", "write one key (committed durably)");
+  auto* put = app.add_subcommand("put", "write one raw key of the keyspace (committed durably)");
   put->add_option("key", key)->required();
   put->add_option("value", value)->required();
-  auto* get = app.add_subcommand("get", "read one key");
+  auto* get = app.add_subcommand("get", "read one raw key");
   get->add_option("key", key)->required();
-  auto* del = app.add_subcommand("delete", "delete one key");
+  auto* del = app.add_subcommand("delete", "delete one raw key");
   del->add_option("key", key)->required();
   size_t limit = 20;
   std::string from;
-  auto* scan = app.add_subcommand("scan", "list keys in order");
+  auto* scan = app.add_subcommand("scan", "list raw keys in order");
   scan->add_option("--from", from, "first key");
   scan->add_option("--limit", limit, "at most this many")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 
+  auto db = OpenOrExit(data_dir);
+  ormdb::mvcc::Store& store = db->store();
   if (info->parsed()) {
-    auto tree = OpenOrExit(data_dir, true);
-    auto meta = tree->pager().meta();
+    auto catalog = db->catalog();
+    auto& pager = store.tree().pager();
+    auto meta = pager.meta();
     std::printf("ormDB %s\n", ORMDB_VERSION);
-    std::printf("data file     %s/%s\n", data_dir.c_str(), kDataFileName);
-    std::printf("page size     %u bytes (%s)\n", tree->pager().page_size(),
-                tree->pager().direct_io() ? "O_DIRECT" : "buffered");
-    std::printf("I/O           %s\n", ormdb::IoUringAvailable() ? "io_uring" : "pread/pwrite");
-    std::printf("generation    %s\n", meta.generation.ToString().c_str());
-    std::printf("entries       %llu\n", static_cast<unsigned long long>(meta.entries));
-    std::printf("pages         %llu\n", static_cast<unsigned long long>(meta.page_count));
-    std::printf("\nThe server and its protocol are not built yet; use `ormdb put|get|scan|check --data %s`.\n",
-                data_dir.c_str());
+    std::printf("data directory  %s (data file tree.odb, log wal/)\n", data_dir.c_str());
+    std::printf("page size       %u bytes (%s)\n", pager.page_size(), pager.direct_io() ? "O_DIRECT" : "buffered");
+    std::printf("I/O             %s\n", ormdb::IoUringAvailable() ? "io_uring" : "pread/pwrite");
+    std::printf("commit version  %s\n", store.last_committed().ToString().c_str());
+    std::printf("keys            %llu in %llu pages\n", static_cast<unsigned long long>(meta.entries),
+                static_cast<unsigned long long>(meta.page_count));
+    std::printf("schema version  %u%s\n", catalog->version(),
+                catalog->version() == 0 ? " (none yet: ormdb migrate apply --schema schema.prisma)" : "");
+    for (const auto& m : catalog->models()) {
+      std::printf("  model %-20s %zu fields, %zu indexes%s\n", m.name().c_str(), m.fields.size(), m.indexes.size(),
+                  m.cluster ? (", stored under " + catalog->models()[m.cluster->parent].name()).c_str() : "");
+    }
+    std::printf("\nThe server and its protocol are not built yet.\n");
     return 0;
   }
-  auto tree = OpenOrExit(data_dir, put->parsed());
   if (check->parsed()) {
-    auto report = ormdb::btree::CheckIntegrity(*tree);
+    auto report = ormdb::btree::CheckIntegrity(store.tree());
     if (!report.ok()) return Fail(report.status());
     std::printf("ok: %s\n", report->ToString().c_str());
     return 0;
   }
-  if (put->parsed() || del->parsed()) {
-    auto txn = tree->BeginWrite();
-    Status st = put->parsed() ? txn->Put(key, value) : txn->Delete(key);
-    if (st.ok()) st = txn->Commit();
-    if (!st.ok()) return Fail(st);
-    std::printf("committed generation %s\n", txn->committed_generation().ToString().c_str());
+  if (show_schema->parsed()) {
+    auto catalog = db->catalog();
+    if (catalog->version() == 0) {
+      std::printf("// no schema yet\n");
+      return 0;
+    }
+    std::printf("// schema version %u, from %s\n%s", catalog->version(), catalog->file_name().c_str(),
+                catalog->text().c_str());
     return 0;
   }
-  auto snap = tree->GetSnapshot();
+  if (plan->parsed() || apply->parsed()) {
+    std::string text = ReadFileOrExit(schema_file);
+    auto p = db->PlanMigration(schema_file, text);
+    if (!p.ok()) return Fail(p.status());
+    if (p->steps.empty()) {
+      std::printf("The stored schema (version %u) already matches %s: nothing to do.\n", db->catalog()->version(),
+                  schema_file.c_str());
+      return 0;
+    }
+    if (plan->parsed() || !yes) std::printf("%s\n", ormdb::schema::FormatPlan(*p).c_str());
+    if (plan->parsed()) return 0;
+    ormdb::engine::MigrateOptions o;
+    o.allow_destructive = allow_destructive;
+    const char* user = std::getenv("USER");
+    o.who = user != nullptr ? user : "uid " + std::to_string(::getuid());
+    o.progress = [](const std::string& what, uint64_t rows) {
+      std::fprintf(stderr, "\r%s: %llu rows", what.c_str(), static_cast<unsigned long long>(rows));
+      std::fflush(stderr);
+    };
+    auto r = db->Migrate(schema_file, text, o);
+    std::fprintf(stderr, "\n");
+    if (!r.ok()) return Fail(r.status());
+    for (const std::string& f : r->failed) std::printf("rolled back: %s\n", f.c_str());
+    std::printf("schema version %u is current.\n", r->version);
+    return r->failed.empty() ? 0 : 2;
+  }
+  if (put->parsed() || del->parsed()) {
+    auto txn = store.BeginWrite();
+    Status st = put->parsed() ? txn->Put(key, value) : txn->Delete(key);
+    if (!st.ok()) return Fail(st);
+    auto v = txn->Commit();
+    if (!v.ok()) return Fail(v.status());
+    std::printf("committed version %s\n", v->ToString().c_str());
+    return 0;
+  }
+  auto read = store.BeginRead();
   if (get->parsed()) {
     std::string v;
-    Status st = snap.Get(key, &v);
+    Status st = read->Get(key, &v);
     if (!st.ok()) return Fail(st);
     std::printf("%s\n", Printable(v).c_str());
     return 0;
   }
-  auto c = snap.NewCursor();
+  auto c = read->NewCursor();
   size_t n = 0;
   for (c->Seek(from); c->Valid() && n < limit; c->Next(), ++n) {
     std::printf("%s\t%s\n", Printable(c->key()).c_str(), Printable(c->value()).c_str());
