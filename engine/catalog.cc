@@ -34,6 +34,19 @@ void IdTable::ForgetUnused() {
   used_.clear();
 }
 
+void IdTable::ForgetModel(std::string_view db_name) {
+  const std::string model = "m/" + std::string(db_name);
+  for (auto it = ids_.begin(); it != ids_.end();) {
+    const std::string& n = it->first;
+    bool of_model = n == model;
+    for (const char* kind : {"f/", "u/", "i/", "r/"}) {
+      std::string prefix = kind + std::string(db_name) + "/";
+      of_model = of_model || n.starts_with(prefix);
+    }
+    it = of_model ? ids_.erase(it) : std::next(it);
+  }
+}
+
 namespace {
 
 void PutString(std::string* out, std::string_view s) {

@@ -37,6 +37,10 @@ class IdTable {
   // Forgets every name not assigned since the last call (dropped things);
   // their ids are not given out again.
   void ForgetUnused();
+  // Forgets the ids of a model and of its fields and indexes: the next
+  // catalog gives them new ones (a migration that rewrites every row writes
+  // them beside the old ones, which stay readable until the switch).
+  void ForgetModel(std::string_view db_name);
 
   void Encode(std::string* out) const;
   static Status Decode(std::string_view* in, IdTable* out);

@@ -6,6 +6,7 @@
 
 #include "engine/generate.h"
 #include "engine/keyspace.h"
+#include "schema/convert.h"
 #include "mvcc/write_txn.h"
 
 namespace ormdb::engine {
@@ -183,6 +184,26 @@ Transaction::Transaction(Database* db, std::shared_ptr<const Catalog> catalog, s
 
 Transaction::~Transaction() {
   if (!done_) Rollback();
+  Leave();
+}
+
+std::shared_ptr<std::shared_mutex> Database::Gate(uint32_t entity) {
+  std::lock_guard lock(mu_);
+  auto& g = gates_[entity];
+  if (!g) g = std::make_shared<std::shared_mutex>();
+  return g;
+}
+
+void Transaction::Enter(const ModelInfo& m) {
+  if (gates_.count(m.entity)) return;
+  std::shared_ptr<std::shared_mutex> gate = db_->Gate(m.entity);
+  gate->lock_shared();
+  gates_.emplace(m.entity, std::move(gate));
+}
+
+void Transaction::Leave() {
+  for (auto& [entity, gate] : gates_) gate->unlock_shared();
+  gates_.clear();
 }
 
 template <typename F>
@@ -208,12 +229,15 @@ Status Transaction::CheckOpen() const {
 Result<mvcc::CommitVersion> Transaction::Commit() {
   RETURN_IF_ERROR(CheckOpen());
   done_ = true;
-  return txn_->Commit();
+  Result<mvcc::CommitVersion> v = txn_->Commit();
+  Leave();
+  return v;
 }
 
 void Transaction::Rollback() {
   done_ = true;
   txn_->Rollback();
+  Leave();
 }
 
 Result<const ModelInfo*> Transaction::Model(std::string_view name) const {
@@ -546,6 +570,7 @@ Status Transaction::CheckForeignKeys(const ModelInfo& m, const Row& row, const R
 }
 
 Status Transaction::WriteRow(const ModelInfo& m, const Row& row, std::string_view pk, const std::string& row_key) {
+  Enter(m);
   std::string record;
   Status st = schema::EncodeRecord(*m.layout, row, &record);
   if (!st.ok()) return st.Annotate("model " + m.name());
@@ -858,6 +883,7 @@ Status Transaction::DeleteRow(const ModelInfo& root, std::string_view root_pk, i
           break;
       }
     }
+    Enter(m);
     RETURN_IF_ERROR(txn_->Delete(key));
     if (m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
     RETURN_IF_ERROR(WriteIndexes(m, &*row, nullptr, pk, {}));
@@ -945,6 +971,7 @@ Result<Row> Transaction::UpdateRow(const ModelInfo& m, std::string_view pk_view,
     if (!children.empty()) referencing.push_back(Referencing{&r, std::move(children), changed});
   }
 
+  Enter(m);
   if (new_key != old_key) RETURN_IF_ERROR(txn_->Delete(old_key));
   if (new_pk != pk && m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
   RETURN_IF_ERROR(WriteRow(m, row, new_pk, new_key));
@@ -1053,6 +1080,55 @@ Status Transaction::ValidateRows(const ModelInfo& m, size_t max, std::vector<std
     if (!st.ok()) problems->push_back(which + ": " + st.message());
   }
   return it->status();
+}
+
+Status Transaction::RewriteRow(const ModelInfo& old_m, const Row& old_row, const ModelInfo& m) {
+  RETURN_IF_ERROR(CheckOpen());
+  // Fields are matched by database name; a type change converts the value.
+  Row row(m.fields.size());
+  std::vector<bool> given(m.fields.size(), false);
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldInfo& f = m.fields[i];
+    for (size_t j = 0; j < old_m.fields.size(); ++j) {
+      const FieldInfo& of = old_m.fields[j];
+      if (of.def->db_name != f.def->db_name) continue;
+      std::vector<std::string> enum_values;
+      if (f.type == StorageType::kEnum) {
+        for (const schema::EnumValue& ev : catalog_->schema().enum_type(f.def->enum_type).values) {
+          enum_values.push_back(ev.db_name);
+        }
+      }
+      Value v = old_row[j];
+      if (of.type != f.type || f.type == StorageType::kEnum) {
+        Result<Value> converted = schema::ConvertValue(v, of.type, f.type, enum_values);
+        if (!converted.ok()) return converted.status().Annotate(m.name() + "." + f.def->name);
+        v = std::move(converted).value();
+      }
+      if (v.is_null() && !old_row[j].is_null() && !f.nullable) {
+        return Status::InvalidArgument(m.name() + "(" + Describe(old_m, old_m.pk, old_row) + ")." + f.def->name +
+                                       ": " + old_row[j].ToString() + " has no " +
+                                       std::string(schema::StorageTypeName(f.type)) +
+                                       " value, and the field is required");
+      }
+      row[i] = std::move(v);
+      given[i] = true;
+    }
+  }
+  RETURN_IF_ERROR(FillDefaults(m, &row, given));
+  RETURN_IF_ERROR(CheckRequired(m, row));
+  ASSIGN_OR_RETURN(std::string pk, PrimaryKeyBytes(m, row));
+  ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, pk, nullptr));
+  if (dup) {
+    return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
+                                   "): two rows would have " + Describe(m, m.pk, row));
+  }
+  for (const IndexInfo& ix : m.indexes) {
+    if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, pk, pk));
+  }
+  RETURN_IF_ERROR(CheckForeignKeys(m, row, nullptr));
+  ASSIGN_OR_RETURN(std::string key, RowKey(m, pk, &row));
+  RETURN_IF_ERROR(WriteRow(m, row, pk, key));
+  return WriteIndexes(m, nullptr, &row, {}, pk);
 }
 
 }  // namespace ormdb::engine

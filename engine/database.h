@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -145,6 +146,10 @@ class Transaction {
   // the last row's key, or clears *more when the model has no more rows.
   Status BackfillIndex(const ModelInfo& m, const IndexInfo& ix, std::string* after, size_t limit, bool* more,
                        uint64_t* rows, std::vector<std::string>* clashes);
+  // Writes `old_row` of `old_m` (another catalog's) as a row of `m`: fields
+  // matched by database name and converted, new ones defaulted, every
+  // constraint of `m` checked.
+  Status RewriteRow(const ModelInfo& old_m, const std::vector<schema::Value>& old_row, const ModelInfo& m);
   // Checks every row of `m` against this transaction's schema (required
   // fields, types, foreign keys); problems (at most `max`) go to *problems.
   Status ValidateRows(const ModelInfo& m, size_t max, std::vector<std::string>* problems);
@@ -156,9 +161,15 @@ class Transaction {
                                                                                    size_t limit = SIZE_MAX,
                                                                                    bool validate = true);
 
+  // Holds the model's write gate (shared) until the transaction ends; waits
+  // while a migration rewrites the model's rows.
+  void Enter(const ModelInfo& m);
+  void Leave();
+
   Database* db_;
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<mvcc::WriteTxn> txn_;
+  std::map<uint32_t, std::shared_ptr<std::shared_mutex>> gates_;  // entered, by entity id
   Status failed_;
   bool done_ = false;
 };
@@ -209,8 +220,19 @@ class Database {
   // The next value of an autoincrement field.
   Result<int64_t> NextSequence(const ModelInfo& m, size_t field);
 
+  // Per entity id: writers hold it shared until they finish; a migration
+  // rewriting a model's rows holds it exclusively, so writes to it wait.
+  std::shared_ptr<std::shared_mutex> Gate(uint32_t entity);
+  // Rewrites the rows of the models `rewrite` names (database names) from
+  // `base` into `next` (new entity ids), with their clustered descendants.
+  Status RewriteModels(const Catalog& base, const std::shared_ptr<const Catalog>& next,
+                       const std::vector<const ModelInfo*>& order, const MigrateOptions& options);
+  // At open: removes what an interrupted row rewrite wrote.
+  Status DiscardUnfinishedRewrite();
+
   DatabaseOptions options_;
   std::unique_ptr<mvcc::Store> store_;
+  std::map<uint32_t, std::shared_ptr<std::shared_mutex>> gates_;  // guarded by mu_
   std::mutex migrate_mu_;  // one migration at a time
   mutable std::mutex mu_;  // guards everything below
   std::shared_ptr<const Catalog> current_;

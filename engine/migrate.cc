@@ -2,6 +2,8 @@
 // (Database::Migrate). See docs/migrations.md for the grades and the rules.
 #include <cstdio>
 #include <ctime>
+#include <set>
+#include <shared_mutex>
 
 #include "engine/database.h"
 #include "engine/keyspace.h"
@@ -75,12 +77,54 @@ std::string UtcNow() {
   return buf;
 }
 
-// Steps that rewrite every row of a model. This version plans them but
-// does not run them yet.
-bool RewritesRows(StepKind k) {
-  return k == StepKind::kChangeFieldType || k == StepKind::kChangePrimaryKey || k == StepKind::kRecluster ||
-         k == StepKind::kAddFieldWithBackfill;
+// Steps that rewrite every row of their model: a new type, key, place in
+// the keyspace, a value computed per row, or enum values that stop existing.
+bool RewritesRows(const schema::MigrationStep& s) {
+  switch (s.kind) {
+    case StepKind::kChangeFieldType:
+    case StepKind::kChangePrimaryKey:
+    case StepKind::kRecluster:
+    case StepKind::kAddFieldWithBackfill:
+      return true;
+    case StepKind::kChangeFieldEnum:
+      return s.grade == schema::Grade::kD;
+    default:
+      return false;
+  }
 }
+
+const ModelInfo* ByDbName(const Catalog& c, std::string_view db_name) {
+  for (const ModelInfo& m : c.models()) {
+    if (m.def->db_name == db_name) return &m;
+  }
+  return nullptr;
+}
+
+// Takes every gate exclusively without holding some while waiting for
+// another (a writer may hold one and wait for the next): on a busy gate,
+// let go of all, wait for that one, retry.
+std::vector<std::unique_lock<std::shared_mutex>> LockAll(std::vector<std::shared_ptr<std::shared_mutex>> gates) {
+  std::vector<std::unique_lock<std::shared_mutex>> held;
+  size_t first = 0;
+  for (;;) {
+    held.clear();
+    held.emplace_back(*gates[first]);
+    bool all = true;
+    for (size_t i = 0; i < gates.size() && all; ++i) {
+      if (i == first) continue;
+      std::unique_lock<std::shared_mutex> l(*gates[i], std::try_to_lock);
+      if (!l.owns_lock()) {
+        all = false;
+        first = i;
+      } else {
+        held.push_back(std::move(l));
+      }
+    }
+    if (all) return held;
+  }
+}
+
+constexpr char kPendingRewriteTag = 'M';
 
 bool Validates(StepKind k) { return k == StepKind::kMakeRequired || k == StepKind::kAddForeignKey; }
 
@@ -125,17 +169,12 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
 
   std::string refused;
   bool validates = false;
+  std::set<std::string> rewrite;  // database names of models whose rows are rewritten
   for (const schema::MigrationStep& s : result.plan.steps) {
     if (s.grade == schema::Grade::kD && !options.allow_destructive) {
       refused += "\n  [D] " + s.description + " (" + s.reason + ")";
     }
-    if (RewritesRows(s.kind)) {
-      return Status::NotSupported("step \"" + s.description +
-                                  "\" rewrites every row of its model, which this version of ormDB plans but does "
-                                  "not run yet; " +
-                                  (s.safer_alternative.empty() ? std::string("see docs/migrations.md")
-                                                               : "instead: " + s.safer_alternative));
-    }
+    if (RewritesRows(s)) rewrite.insert(s.model);
     validates = validates || Validates(s.kind);
   }
   if (!refused.empty()) {
@@ -143,28 +182,77 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
                                    refused);
   }
 
-  // The new version, with every index an existing model gains marked as
-  // being built: writers maintain it from the moment it is installed.
+  // Rows clustered under a rewritten model's rows move with them.
   ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> probe,
                    Catalog::Build(base->version() + 1, file_name, text, base->ids()));
+  for (bool grew = !rewrite.empty(); grew;) {
+    grew = false;
+    for (const Catalog* c : {base.get(), probe.get()}) {
+      for (const ModelInfo& m : c->models()) {
+        if (!m.cluster || rewrite.count(m.def->db_name)) continue;
+        if (rewrite.count(c->models()[m.cluster->parent].def->db_name) && ByDbName(*base, m.def->db_name)) {
+          grew = rewrite.insert(m.def->db_name).second || grew;
+        }
+      }
+    }
+  }
+  // The new version: rewritten models get new ids (their new rows are
+  // written beside the old ones); every index an existing, not rewritten
+  // model gains is marked as being built, so writers maintain it from the
+  // moment it is installed.
+  IdTable ids = base->ids();
+  for (const std::string& name : rewrite) ids.ForgetModel(name);
+  ASSIGN_OR_RETURN(probe, Catalog::Build(base->version() + 1, file_name, text, ids));
   CatalogOverrides overrides;
   for (const ModelInfo& m : probe->models()) {
-    if (base->FindEntity(m.entity) == nullptr) continue;  // a new model has no rows to index
+    if (base->FindEntity(m.entity) == nullptr) continue;  // new or rewritten: no rows to index
     for (const IndexInfo& ix : m.indexes) {
       if (!base->ids().Find(ix.id_name)) overrides.building.insert(ix.id_name);
     }
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next,
-                   Catalog::Build(base->version() + 1, file_name, text, base->ids(), overrides));
+                   Catalog::Build(base->version() + 1, file_name, text, ids, overrides));
   const std::string record = "schema version " + std::to_string(next->version()) + ", applied " + UtcNow() +
                              (options.who.empty() ? "" : " by " + options.who) + "\n" +
                              schema::FormatPlan(result.plan);
+
+  // Rewritten models: writes to them wait while their rows are copied into
+  // the new ids; a marker names what is being written, so a crash before
+  // the switch leaves the old schema and the next open removes the copies.
+  std::vector<std::unique_lock<std::shared_mutex>> gates;
+  if (!rewrite.empty()) {
+    std::vector<const ModelInfo*> order;  // parents before the rows clustered under them
+    std::vector<std::shared_ptr<std::shared_mutex>> to_lock;
+    for (size_t depth = 0; order.size() < rewrite.size() && depth <= next->models().size(); ++depth) {
+      for (const ModelInfo& m : next->models()) {
+        if (!rewrite.count(m.def->db_name)) continue;
+        size_t d = 0;
+        for (const ModelInfo* at = &m; at->cluster; at = &next->models()[at->cluster->parent]) ++d;
+        if (d == depth) order.push_back(&m);
+      }
+    }
+    for (const std::string& name : rewrite) {
+      const ModelInfo* old_m = ByDbName(*base, name);
+      if (old_m != nullptr) to_lock.push_back(Gate(old_m->entity));
+    }
+    gates = LockAll(std::move(to_lock));
+    {
+      auto marker = store_->BeginWrite();
+      RETURN_IF_ERROR(marker->Put(CatalogKey(kPendingRewriteTag, 0), next->Encode()));
+      RETURN_IF_ERROR(marker->Commit().status());
+    }
+    Status st = RewriteModels(*base, next, order, options);
+    if (!st.ok()) {
+      RETURN_IF_ERROR(DiscardUnfinishedRewrite());
+      return st.Annotate("the migration was not applied");
+    }
+  }
 
   // Validations read every row of the models they concern under the new
   // schema, in the transaction that installs it: a row written meanwhile
   // makes the install conflict, and it runs again.
   std::vector<std::string> problems;
-  RETURN_IF_ERROR(RetryOnConflict([&]() -> Status {
+  Status installed = RetryOnConflict([&]() -> Status {
     problems.clear();
     Transaction t(this, next, store_->BeginWrite());
     if (validates) {
@@ -175,8 +263,13 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
     }
     RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kCatalogVersionTag, next->version()), next->Encode()));
     if (!next->building()) RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kMigrationRecordTag, next->version()), record));
+    if (!rewrite.empty()) RETURN_IF_ERROR(t.txn_->Delete(CatalogKey(kPendingRewriteTag, 0)));
     return t.Commit().status();
-  }));
+  });
+  if (!installed.ok() || !problems.empty()) {
+    if (!rewrite.empty()) RETURN_IF_ERROR(DiscardUnfinishedRewrite());
+    RETURN_IF_ERROR(installed);
+  }
   if (!problems.empty()) {
     std::string msg = "the migration was not applied: existing rows do not satisfy the new schema";
     for (const std::string& p : problems) msg += "\n  " + p;
@@ -187,6 +280,7 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
     versions_[next->version()] = next;
     current_ = next;
   }
+  gates.clear();  // writers waiting on rewritten models go on (and retry: the schema changed)
   std::shared_ptr<const Catalog> final_catalog = next;
   if (next->building()) RETURN_IF_ERROR(FinishBuild(next, options, &result.failed, &final_catalog, record));
   RETURN_IF_ERROR(DropRemoved(*base, *final_catalog, options));
@@ -293,8 +387,52 @@ Status Database::DropRemoved(const Catalog& old, const Catalog& now, const Migra
   return Status::OK();
 }
 
+Status Database::RewriteModels(const Catalog& base, const std::shared_ptr<const Catalog>& next,
+                               const std::vector<const ModelInfo*>& order, const MigrateOptions& options) {
+  std::shared_ptr<const Catalog> old_catalog = catalog();
+  for (const ModelInfo* m : order) {
+    const ModelInfo* old_m = ByDbName(base, m->def->db_name);
+    if (old_m == nullptr) continue;
+    std::string after;
+    uint64_t rows = 0;
+    for (bool more = true; more;) {
+      RETURN_IF_ERROR(RetryOnConflict([&]() -> Status {
+        // Read with the old schema, write with the new, one batch per
+        // transaction (writers to these models wait at their gates).
+        Transaction source(this, old_catalog, store_->BeginWrite());
+        using Rows = std::vector<std::pair<std::string, Row>>;
+        ASSIGN_OR_RETURN(Rows batch, source.AllRows(*old_m, after, options.batch_rows, /*validate=*/false));
+        source.Rollback();
+        Transaction t(this, next, store_->BeginWrite());
+        for (const auto& [pk, row] : batch) RETURN_IF_ERROR(t.RewriteRow(*old_m, row, *m));
+        RETURN_IF_ERROR(t.Commit().status());
+        more = batch.size() == options.batch_rows;
+        if (!batch.empty()) after = batch.back().first;
+        rows += batch.size();
+        return Status::OK();
+      }));
+      if (options.progress) options.progress("rewriting the rows of " + m->name() + " (writes to it wait)", rows);
+    }
+  }
+  return Status::OK();
+}
+
+Status Database::DiscardUnfinishedRewrite() {
+  std::string pending;
+  Status st = store_->BeginRead()->Get(CatalogKey(kPendingRewriteTag, 0), &pending);
+  if (st.IsNotFound()) return Status::OK();
+  RETURN_IF_ERROR(st);
+  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> copy, Catalog::Decode(pending));
+  // What the rewrite wrote is what its catalog has and the current lacks.
+  RETURN_IF_ERROR(DropRemoved(*copy, *catalog(), MigrateOptions{}));
+  auto txn = store_->BeginWrite();
+  RETURN_IF_ERROR(txn->Delete(CatalogKey(kPendingRewriteTag, 0)));
+  return txn->Commit().status();
+}
+
 Status Database::ResumeMigration() {
   std::lock_guard migrating(migrate_mu_);
+  RETURN_IF_ERROR(DiscardUnfinishedRewrite());
   std::shared_ptr<const Catalog> building = catalog();
   if (!building->building()) return Status::OK();
   std::vector<std::string> failed;
