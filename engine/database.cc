@@ -127,10 +127,8 @@ std::unique_ptr<Transaction> Database::Begin() {
 }
 
 Result<std::shared_ptr<const Catalog>> Database::InstallSchema(std::string file_name, std::string text) {
-  std::shared_ptr<const Catalog> base = catalog();
-  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> next,
-                   Catalog::Build(base->version() + 1, std::move(file_name), std::move(text), base->ids()));
-  return Install(std::move(next), {});
+  RETURN_IF_ERROR(Migrate(std::move(file_name), std::move(text)).status());
+  return catalog();
 }
 
 Result<std::shared_ptr<const Catalog>> Database::Install(std::shared_ptr<const Catalog> next,

@@ -183,8 +183,8 @@ class Database {
   std::unique_ptr<Transaction> Begin();
   mvcc::Store& store() { return *store_; }
 
-  // Installs `text` as the next schema version in one transaction (the
-  // catalog part of a migration; rows are the migration executor's).
+  // Migrate with the default options (no destructive steps), returning the
+  // catalog then current: the schema changes only by migrations.
   Result<std::shared_ptr<const Catalog>> InstallSchema(std::string file_name, std::string text);
   // The steps from the current schema to `text`, graded (`migrate plan`).
   Result<schema::MigrationPlan> PlanMigration(std::string_view file_name, std::string_view text);
