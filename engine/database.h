@@ -147,8 +147,8 @@ class Transaction {
   Status BackfillIndex(const ModelInfo& m, const IndexInfo& ix, std::string* after, size_t limit, bool* more,
                        uint64_t* rows, std::vector<std::string>* clashes);
   // Writes `old_row` of `old_m` (another catalog's) as a row of `m`: fields
-  // matched by database name and converted, new ones defaulted, every
-  // constraint of `m` checked.
+  // matched by database name and converted, new ones defaulted, required
+  // fields and unique keys checked (foreign keys are the caller's).
   Status RewriteRow(const ModelInfo& old_m, const std::vector<schema::Value>& old_row, const ModelInfo& m);
   // Checks every row of `m` against this transaction's schema (required
   // fields, types, foreign keys); problems (at most `max`) go to *problems.

@@ -255,9 +255,11 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
   Status installed = RetryOnConflict([&]() -> Status {
     problems.clear();
     Transaction t(this, next, store_->BeginWrite());
-    if (validates) {
+    if (validates || !rewrite.empty()) {
       for (const ModelInfo& m : next->models()) {
-        if (base->FindEntity(m.entity) != nullptr) RETURN_IF_ERROR(t.ValidateRows(m, 20, &problems));
+        const bool existed = base->FindEntity(m.entity) != nullptr;
+        const bool copied = rewrite.count(m.def->db_name) != 0;
+        if ((validates && existed) || copied) RETURN_IF_ERROR(t.ValidateRows(m, 20, &problems));
       }
       if (!problems.empty()) return Status::OK();
     }

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev       # libFuzzer and the sanitizer runtimes for the fuzz targets
   liblmdb-dev                    # the comparison benchmark only
+  libsqlite3-dev                 # the reference of the entity model test; the commit benchmark's peer
 )
 
 missing=()
