@@ -262,6 +262,39 @@ size_t NodeView::used_bytes() const {
   return kPageHeaderBytes + prefix().size() + 2 * count() + (page_size_ - min_off);
 }
 
+bool InsertLeafCellInPlace(char* page, uint32_t page_size, int pos, std::string_view key, std::string_view value,
+                           bool overflow, uint64_t value_length, PageId first_overflow_page) {
+  NodeView v(page, page_size);
+  const int count = v.count();
+  if (pos <= 0 || pos >= count) return false;  // a new first or last key may shorten the prefix
+  const size_t pre = v.prefix().size();
+  const size_t slen = key.size() - pre;
+  const uint64_t vinfo = (value_length << 1) | (overflow ? 1 : 0);
+  const size_t cell = coding::VarintLength(slen) + coding::VarintLength(vinfo) + slen +
+                      (overflow ? kChildBytes : value.size());
+  const size_t slots = kPageHeaderBytes + pre;
+  size_t cells_begin = page_size;
+  for (int i = 0; i < count; ++i) cells_begin = std::min<size_t>(cells_begin, coding::DecodeFixed16(page + slots + 2 * i));
+  const size_t slots_end = slots + 2 * static_cast<size_t>(count);
+  if (slots_end + 2 + cell > cells_begin || count == UINT16_MAX) return false;
+  char* q = page + cells_begin - cell;
+  const uint16_t off = static_cast<uint16_t>(cells_begin - cell);
+  q = coding::EncodeVarint64(q, slen);
+  q = coding::EncodeVarint64(q, vinfo);
+  std::memcpy(q, key.data() + pre, slen);
+  q += slen;
+  if (overflow) {
+    coding::EncodeFixed64(q, first_overflow_page.value());
+  } else if (!value.empty()) {
+    std::memcpy(q, value.data(), value.size());
+  }
+  char* at = page + slots + 2 * static_cast<size_t>(pos);
+  std::memmove(at + 2, at, 2 * static_cast<size_t>(count - pos));
+  coding::EncodeFixed16(at, off);
+  coding::EncodeFixed16(page + kCountOffset, static_cast<uint16_t>(count + 1));
+  return true;
+}
+
 Status ValidateNode(const char* page, uint32_t page_size, const std::string& where) {
   PageHeader h = ReadHeader(page);
   bool leaf = h.type == PageType::kLeaf;

@@ -1,9 +1,11 @@
 // Layout of a B+tree node page (leaf or branch) and the two ways of touching
 // one: NodeView reads a page in place (binary search over a slot array,
 // no decoding), BuildNode writes a whole node from a sorted list of entries.
-// Nodes are rebuilt rather than edited in place: every change copies the page
-// anyway (copy-on-write), and a rebuild keeps the node compact and its shared
-// key prefix exact.
+// Nodes are mostly rebuilt rather than edited in place: every change copies
+// the page anyway (copy-on-write), and a rebuild keeps the node compact and
+// its shared key prefix exact. The common insert, a key between two of a
+// leaf's keys that fits, edits the transaction's copy in place
+// (InsertLeafCellInPlace), which keeps both properties.
 //
 //   header (32 bytes, page.h): level, count, aux32 = prefix length,
 //                              aux64 = leftmost child (branch)
@@ -88,6 +90,15 @@ class NodeView {
   const char* p_;
   uint32_t page_size_;
 };
+
+// Inserts a new leaf cell for `key` at slot `pos` of a leaf page in place,
+// when that keeps the node what BuildNode would make of the same entries
+// apart from where the cells sit: the key falls strictly between two keys
+// of the node (so the node's prefix stays exact) and the cell fits in the
+// free space. Returns false, changing nothing, otherwise. The value is
+// `value` inline, or (overflow) the first overflow page.
+bool InsertLeafCellInPlace(char* page, uint32_t page_size, int pos, std::string_view key, std::string_view value,
+                           bool overflow, uint64_t value_length, PageId first_overflow_page);
 
 // Checks a node page read from disk: slots, cells, varints and key order lie
 // within the page. Run once when the page enters the cache, so NodeView can

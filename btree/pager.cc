@@ -138,6 +138,15 @@ Result<std::unique_ptr<Pager>> Pager::Open(const std::string& path, const PagerO
                               std::to_string(chosen_meta.page_count) + " pages of " + std::to_string(chosen_size) +
                               " bytes (truncated?)");
   }
+  if (!options.sync && pager->file_->direct_io()) {
+    // Commits that promise no fsync hand their pages to the OS cache (the
+    // promise of LMDB's MDB_NOSYNC: a process crash loses nothing) instead
+    // of waiting for the device. Reads stay O_DIRECT; Linux writes dirty
+    // cached pages back before a direct read of their range.
+    FileOptions wo;
+    wo.create_if_missing = false;
+    ASSIGN_OR_RETURN(pager->write_file_, options.opener(path, wo));
+  }
   RETURN_IF_ERROR(pager->Load());
   return pager;
 }
@@ -261,7 +270,7 @@ Status Pager::WriteMeta(const MetaState& meta, int slot) {
   MutablePage page = AllocatePage(page_size_);
   EncodeMeta(meta, slot, page.get());
   SealPage(page.get(), page_size_);
-  return file_->WriteAt(static_cast<uint64_t>(slot) * page_size_, std::span<const char>(page.get(), page_size_));
+  return writer().WriteAt(static_cast<uint64_t>(slot) * page_size_, std::span<const char>(page.get(), page_size_));
 }
 
 MetaState Pager::meta() const {
@@ -528,14 +537,14 @@ Status Pager::WriteDurable(MetaState& next, const std::vector<std::pair<PageId, 
     failure_ = s.Annotate(what + " (the outcome on disk is unknown; reopen the database)");
     return failure_;
   };
-  Status st = file_->WriteBatch(writes);
+  Status st = writer().WriteBatch(writes);
   if (!st.ok()) return fail(st);
   // Pages allocated at the end and freed again were never written: extend the
   // file so it covers every page the meta page records.
-  Result<uint64_t> size = file_->Size();
+  Result<uint64_t> size = writer().Size();
   if (!size.ok()) return fail(size.status());
   if (*size < next.page_count * page_size_) {
-    st = file_->Truncate(next.page_count * page_size_);
+    st = writer().Truncate(next.page_count * page_size_);
     if (!st.ok()) return fail(st);
   }
   if (options_.sync) {

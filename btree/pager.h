@@ -133,6 +133,8 @@ class Pager {
 
   const std::string path_;
   std::unique_ptr<File> file_;
+  std::unique_ptr<File> write_file_;  // buffered, for commits without fsync over an O_DIRECT file_
+  File& writer() { return write_file_ ? *write_file_ : *file_; }
   const uint32_t page_size_;
   const PagerOptions options_;
   PageCache cache_;

@@ -241,12 +241,27 @@ Status WriteTxn::PutImpl(std::string_view key, std::string_view value) {
   return Status::OK();
 }
 
-Status WriteTxn::Insert(PageId id, PageType type, std::string_view key, const NewValue& nv, Splice* out) {
-  ASSIGN_OR_RETURN(PageRef ro, Fetch(id, type));
+Status WriteTxn::Insert(PageId id, PageType type, std::string_view key, const NewValue& nv, Splice* out,
+                        PageRef ro) {
+  if (ro == nullptr) {
+    ASSIGN_OR_RETURN(ro, Fetch(id, type));
+  }
   NodeView rv(ro.get(), limits_.page_size);
   const uint32_t ps = limits_.page_size;
   if (rv.is_leaf()) {
     ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kLeaf));
+    {
+      // The common case, a new key between two of the leaf's, goes straight
+      // into the (already copied) page.
+      bool exact;
+      int pos = NodeView(w.second, ps).LowerBound(key, &exact);
+      if (!exact && InsertLeafCellInPlace(w.second, ps, pos, key, nv.bytes, nv.overflow, nv.length, nv.first_page)) {
+        ++meta_.entries;
+        out->id = w.first;
+        out->split = false;
+        return Status::OK();
+      }
+    }
     std::memcpy(scratch_[0].get(), w.second, ps);
     NodeView v(scratch_[0].get(), ps);
     bool exact;
@@ -276,12 +291,10 @@ Status WriteTxn::Insert(PageId id, PageType type, std::string_view key, const Ne
   int ci = rv.ChildIndex(key);
   PageId child = rv.child(ci);
   uint8_t level = rv.level();
-  {
-    // Check the child's level before descending (a cycle would recurse forever).
-    ASSIGN_OR_RETURN(PageRef c, FetchChild(*this, rv, ci));
-  }
+  // Fetched with a check of the child's level (a cycle would recurse forever).
+  ASSIGN_OR_RETURN(PageRef child_page, FetchChild(*this, rv, ci));
   Splice cs;
-  RETURN_IF_ERROR(Insert(child, level == 1 ? PageType::kLeaf : PageType::kBranch, key, nv, &cs));
+  RETURN_IF_ERROR(Insert(child, level == 1 ? PageType::kLeaf : PageType::kBranch, key, nv, &cs, std::move(child_page)));
   ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kBranch));
   NodeView v(w.second, ps);
   if (cs.id != child) coding::EncodeFixed64(w.second + v.child_offset(ci), cs.id.value());

@@ -96,7 +96,9 @@ class WriteTxn final : public PageSource {
   Result<PageId> WriteOverflow(std::string_view value);
   Status FreeOverflow(const LeafValue& v);
 
-  Status Insert(PageId id, PageType type, std::string_view key, const NewValue& nv, Splice* out);
+  // `page`: the node when the caller already fetched it (else fetched here).
+  Status Insert(PageId id, PageType type, std::string_view key, const NewValue& nv, Splice* out,
+                PageRef page = nullptr);
   Status Remove(PageId id, PageType type, std::string_view key, Splice* out);
   Status BuildOrSplit(PageId id, char* page, bool leaf, uint8_t level, PageId leftmost,
                       std::vector<NodeEntry>& entries, size_t insert_pos, Splice* out);

@@ -1,6 +1,7 @@
 // Node pages: building, searching and validating leaf and branch layouts.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "btree/node.h"
@@ -42,6 +43,52 @@ TEST(NodeTest, SharedPrefixIsStoredOnceAndKeysReadBack) {
     EXPECT_EQ(v.value(i).inline_bytes, b.values[i]);
   }
   ASSERT_OK(ValidateNode(b.page.get(), kPage, "test"));
+}
+
+TEST(NodeTest, InPlaceLeafInsertMatchesARebuildAndRefusesWhatItCannotKeepExact) {
+  Built b = BuildLeaf({"user/0001", "user/0005", "user/0100"});
+  char* page = b.page.get();
+  // Between two keys: in place, and the node reads as if rebuilt.
+  ASSERT_TRUE(InsertLeafCellInPlace(page, kPage, 1, "user/0003", "three", false, 5, kNoPage));
+  ASSERT_TRUE(InsertLeafCellInPlace(page, kPage, 3, "user/0099", "", false, 0, kNoPage));
+  ASSERT_TRUE(InsertLeafCellInPlace(page, kPage, 2, "user/0004", "", true, 1 << 20, PageId(77)));
+  ASSERT_OK(ValidateNode(page, kPage, "test"));
+  NodeView v(page, kPage);
+  ASSERT_EQ(v.count(), 6);
+  EXPECT_EQ(v.prefix(), "user/0");
+  const char* want[] = {"user/0001", "user/0003", "user/0004", "user/0005", "user/0099", "user/0100"};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(v.Key(i), want[i]);
+    bool exact;
+    EXPECT_EQ(v.LowerBound(want[i], &exact), i);
+    EXPECT_TRUE(exact);
+  }
+  EXPECT_EQ(v.value(1).inline_bytes, "three");
+  EXPECT_TRUE(v.value(2).overflow);
+  EXPECT_EQ(v.value(2).first_page, PageId(77));
+  EXPECT_EQ(v.value(2).length, 1u << 20);
+  EXPECT_EQ(v.value(5).inline_bytes, "v2");
+  // A new first or last key could shorten the prefix: refused, unchanged.
+  std::string before(page, kPage);
+  EXPECT_FALSE(InsertLeafCellInPlace(page, kPage, 0, "user/0000", "x", false, 1, kNoPage));
+  EXPECT_FALSE(InsertLeafCellInPlace(page, kPage, 6, "user/0200", "x", false, 1, kNoPage));
+  // A cell that does not fit: refused, unchanged.
+  std::string big(kPage, 'b');
+  EXPECT_FALSE(InsertLeafCellInPlace(page, kPage, 3, "user/00045", big, false, big.size(), kNoPage));
+  EXPECT_EQ(std::string(page, kPage), before);
+  // Filling the page up to the last byte stays valid.
+  int n = 0;
+  for (int i = 0;; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof key, "user/0004%05d", i);
+    NodeView cur(page, kPage);
+    bool exact;
+    int pos = cur.LowerBound(key, &exact);
+    if (!InsertLeafCellInPlace(page, kPage, pos, key, "vv", false, 2, kNoPage)) break;
+    ++n;
+  }
+  EXPECT_GT(n, 100);
+  ASSERT_OK(ValidateNode(page, kPage, "test"));
 }
 
 TEST(NodeTest, LowerBoundHandlesKeysOutsideThePrefix) {
