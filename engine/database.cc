@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <thread>
 #include <type_traits>
 
 #include "engine/generate.h"
@@ -118,12 +119,26 @@ Result<std::shared_ptr<const Catalog>> Database::CatalogVersion(uint32_t version
 }
 
 std::unique_ptr<Transaction> Database::Begin() {
-  std::shared_ptr<const Catalog> c = catalog();
-  auto txn = store_->BeginWrite(options_.isolation);
-  // A schema change committed meanwhile makes this transaction's commit
-  // fail: it would not maintain what the new version added (an index, say).
-  txn->ValidateRead(CatalogKey(kCatalogVersionTag, c->version() + 1));
-  return std::unique_ptr<Transaction>(new Transaction(this, std::move(c), std::move(txn)));
+  for (;;) {
+    // The catalog must be the one the snapshot sees: a migration commits a
+    // new version before it makes it current, so between the two a snapshot
+    // can hold a newer version than catalog() returns (or, read in the
+    // other order, an older one). Such a transaction would not maintain
+    // what the newer version added; take both again until they agree.
+    auto txn = store_->BeginWrite(options_.isolation);
+    std::shared_ptr<const Catalog> c = catalog();
+    std::string ignored;
+    const bool has_own = c->version() == 0 || txn->Get(CatalogKey(kCatalogVersionTag, c->version()), &ignored).ok();
+    const bool has_next = txn->Get(CatalogKey(kCatalogVersionTag, c->version() + 1), &ignored).ok();
+    if (!has_own || has_next) {
+      txn->Rollback();
+      std::this_thread::yield();
+      continue;
+    }
+    // A schema change committed later makes this transaction's commit fail.
+    txn->ValidateRead(CatalogKey(kCatalogVersionTag, c->version() + 1));
+    return std::unique_ptr<Transaction>(new Transaction(this, std::move(c), std::move(txn)));
+  }
 }
 
 Result<std::shared_ptr<const Catalog>> Database::InstallSchema(std::string file_name, std::string text) {
@@ -432,15 +447,28 @@ Result<Row> Transaction::DecodeRow(const ModelInfo& m, std::string_view record) 
   }
   // Written under another schema version: read it with that version's
   // layout, then map fields by persistent id.
-  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> old, db_->CatalogVersion(version));
-  const ModelInfo* om = old->FindEntity(m.entity);
-  if (om == nullptr) {
-    return Status::Corruption("a row of " + m.name() + " names schema version " + std::to_string(version) +
-                              ", which has no such model");
+  auto [it, fresh] = mappings_.try_emplace(std::make_pair(m.entity, version));
+  OldLayout& old = it->second;
+  if (fresh) {
+    Result<std::shared_ptr<const Catalog>> c = db_->CatalogVersion(version);
+    const ModelInfo* om = c.ok() ? (*c)->FindEntity(m.entity) : nullptr;
+    if (om == nullptr) {
+      mappings_.erase(it);
+      if (!c.ok()) return c.status();
+      return Status::Corruption("a row of " + m.name() + " names schema version " + std::to_string(version) +
+                                ", which has no such model");
+    }
+    Result<schema::LayoutMapping> map = schema::LayoutMapping::Make(*om->layout, *m.layout, m.defaults);
+    if (!map.ok()) {
+      mappings_.erase(it);
+      return map.status();
+    }
+    old.catalog = std::move(c).value();
+    old.layout = &*om->layout;
+    old.map.emplace(std::move(map).value());
   }
-  ASSIGN_OR_RETURN(schema::RecordView view, schema::RecordView::Open(record, *om->layout));
-  ASSIGN_OR_RETURN(schema::LayoutMapping map, schema::LayoutMapping::Make(*om->layout, *m.layout, m.defaults));
-  RETURN_IF_ERROR(map.ReadAll(view, &row));
+  ASSIGN_OR_RETURN(schema::RecordView view, schema::RecordView::Open(record, *old.layout));
+  RETURN_IF_ERROR(old.map->ReadAll(view, &row));
   return row;
 }
 

@@ -170,6 +170,13 @@ class Transaction {
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<mvcc::WriteTxn> txn_;
   std::map<uint32_t, std::shared_ptr<std::shared_mutex>> gates_;  // entered, by entity id
+  // How rows written under older schema versions read, by (entity, version).
+  struct OldLayout {
+    std::shared_ptr<const Catalog> catalog;  // owns the layout
+    const schema::RecordLayout* layout = nullptr;
+    std::optional<schema::LayoutMapping> map;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, OldLayout> mappings_;
   Status failed_;
   bool done_ = false;
 };
@@ -214,6 +221,9 @@ class Database {
                      const std::string& record);
   // At open: finishes an index build a crash interrupted.
   Status ResumeMigration();
+  // Runs the drops a migration recorded with its switch (at its end, or at
+  // the next open after a crash), then forgets them.
+  Status FinishDrops(const MigrateOptions& options);
   // Deletes the rows of models and the entries of indexes `old` has and `now` lacks.
   Status DropRemoved(const Catalog& old, const Catalog& now, const MigrateOptions& options);
   Status DeleteRange(const std::string& lo, const std::string& hi, const MigrateOptions& options);

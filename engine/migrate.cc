@@ -8,6 +8,7 @@
 #include "engine/database.h"
 #include "engine/keyspace.h"
 #include "schema/resolve.h"
+#include "util/coding.h"
 
 namespace ormdb::engine {
 
@@ -125,6 +126,21 @@ std::vector<std::unique_lock<std::shared_mutex>> LockAll(std::vector<std::shared
 }
 
 constexpr char kPendingRewriteTag = 'M';
+// What a migration drops once it has switched: the catalogs whose models and
+// indexes the current one lacks. Written with the switch, removed when the
+// drops are done; an open finishes them after a crash.
+constexpr char kPendingDropTag = 'D';
+
+std::string EncodeCatalogs(std::initializer_list<const Catalog*> catalogs) {
+  std::string out;
+  coding::PutVarint64(&out, catalogs.size());
+  for (const Catalog* c : catalogs) {
+    std::string bytes = c->Encode();
+    coding::PutVarint64(&out, bytes.size());
+    out += bytes;
+  }
+  return out;
+}
 
 bool Validates(StepKind k) { return k == StepKind::kMakeRequired || k == StepKind::kAddForeignKey; }
 
@@ -266,6 +282,7 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
     RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kCatalogVersionTag, next->version()), next->Encode()));
     if (!next->building()) RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kMigrationRecordTag, next->version()), record));
     if (!rewrite.empty()) RETURN_IF_ERROR(t.txn_->Delete(CatalogKey(kPendingRewriteTag, 0)));
+    RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kPendingDropTag, 0), EncodeCatalogs({base.get(), next.get()})));
     return t.Commit().status();
   });
   if (!installed.ok() || !problems.empty()) {
@@ -285,7 +302,7 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
   gates.clear();  // writers waiting on rewritten models go on (and retry: the schema changed)
   std::shared_ptr<const Catalog> final_catalog = next;
   if (next->building()) RETURN_IF_ERROR(FinishBuild(next, options, &result.failed, &final_catalog, record));
-  RETURN_IF_ERROR(DropRemoved(*base, *final_catalog, options));
+  RETURN_IF_ERROR(FinishDrops(options));
   result.version = final_catalog->version();
   return result;
 }
@@ -331,7 +348,7 @@ Status Database::FinishBuild(const std::shared_ptr<const Catalog>& building, con
   std::string rec = record;
   for (const std::string& f : *failed) rec += "\nrolled back: " + f;
   ASSIGN_OR_RETURN(*final_catalog, Install(final_version, rec));
-  return DropRemoved(*building, **final_catalog, options);
+  return Status::OK();
 }
 
 Status Database::DeleteRange(const std::string& lo, const std::string& hi, const MigrateOptions& options) {
@@ -355,24 +372,62 @@ Status Database::DeleteRange(const std::string& lo, const std::string& hi, const
   return Status::OK();
 }
 
+Status Database::FinishDrops(const MigrateOptions& options) {
+  std::string pending;
+  Status st = store_->BeginRead()->Get(CatalogKey(kPendingDropTag, 0), &pending);
+  if (st.IsNotFound()) return Status::OK();
+  RETURN_IF_ERROR(st);
+  std::string_view in = pending;
+  uint64_t n;
+  if (!coding::GetVarint64(&in, &n)) return Status::Corruption("pending drops: count cut short");
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len;
+    if (!coding::GetVarint64(&in, &len) || len > in.size()) return Status::Corruption("pending drops: catalog cut short");
+    ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> old, Catalog::Decode(in.substr(0, len)));
+    in.remove_prefix(len);
+    RETURN_IF_ERROR(DropRemoved(*old, *catalog(), options));
+  }
+  auto txn = store_->BeginWrite();
+  RETURN_IF_ERROR(txn->Delete(CatalogKey(kPendingDropTag, 0)));
+  return txn->Commit().status();
+}
+
 Status Database::DropRemoved(const Catalog& old, const Catalog& now, const MigrateOptions& options) {
   for (const ModelInfo& m : old.models()) {
     if (now.FindEntity(m.entity) != nullptr) continue;
     if (options.progress) options.progress("dropping the rows of " + m.name(), 0);
-    if (m.cluster) {
-      // Its rows are under their parents' keys: found through the locators.
-      const std::string prefix = SpacePrefix(kLocatorSpace, m.entity);
-      auto read = store_->BeginRead();
-      auto it = read->NewCursor(btree::CursorOptions{prefix, PrefixEnd(prefix)});
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        std::string row_key(it->value());
-        RETURN_IF_ERROR(DeleteRange(row_key, PrefixEnd(row_key), options));
-      }
-      RETURN_IF_ERROR(it->status());
-      RETURN_IF_ERROR(DeleteRange(prefix, PrefixEnd(prefix), options));
-    } else {
+    if (!m.cluster) {
       const std::string prefix = SpacePrefix(kRowSpace, m.entity);
       RETURN_IF_ERROR(DeleteRange(prefix, PrefixEnd(prefix), options));
+      continue;
+    }
+    // Its rows are under their parents' keys, found through the locators:
+    // each batch deletes rows (with what is clustered under them) and their
+    // locators together.
+    const std::string prefix = SpacePrefix(kLocatorSpace, m.entity);
+    for (bool more = true; more;) {
+      RETURN_IF_ERROR(RetryOnConflict([&]() -> Status {
+        auto txn = store_->BeginWrite();
+        std::vector<std::pair<std::string, std::string>> batch;  // locator, row key
+        {
+          auto it = txn->NewIterator(btree::CursorOptions{prefix, PrefixEnd(prefix)});
+          for (it->SeekToFirst(); it->Valid() && batch.size() < options.batch_rows; it->Next()) {
+            batch.emplace_back(it->key(), it->value());
+          }
+          RETURN_IF_ERROR(it->status());
+        }
+        for (const auto& [locator, row_key] : batch) {
+          std::vector<std::string> keys;
+          auto it = txn->NewIterator(btree::CursorOptions{row_key, PrefixEnd(row_key)});
+          for (it->SeekToFirst(); it->Valid(); it->Next()) keys.emplace_back(it->key());
+          RETURN_IF_ERROR(it->status());
+          it.reset();
+          for (const std::string& k : keys) RETURN_IF_ERROR(txn->Delete(k));
+          RETURN_IF_ERROR(txn->Delete(locator));
+        }
+        more = batch.size() == options.batch_rows;
+        return txn->Commit().status();
+      }));
     }
   }
   std::set<uint32_t> kept;
@@ -436,15 +491,16 @@ Status Database::ResumeMigration() {
   std::lock_guard migrating(migrate_mu_);
   RETURN_IF_ERROR(DiscardUnfinishedRewrite());
   std::shared_ptr<const Catalog> building = catalog();
-  if (!building->building()) return Status::OK();
-  std::vector<std::string> failed;
-  std::shared_ptr<const Catalog> done;
-  RETURN_IF_ERROR(FinishBuild(building, {}, &failed, &done,
-                              "schema version " + std::to_string(building->version() + 1) +
-                                  ": finished an index build interrupted in version " +
-                                  std::to_string(building->version()) + ", " + UtcNow()));
-  for (const std::string& f : failed) std::fprintf(stderr, "ormdb: %s\n", f.c_str());
-  return Status::OK();
+  if (building->building()) {
+    std::vector<std::string> failed;
+    std::shared_ptr<const Catalog> done;
+    RETURN_IF_ERROR(FinishBuild(building, {}, &failed, &done,
+                                "schema version " + std::to_string(building->version() + 1) +
+                                    ": finished an index build interrupted in version " +
+                                    std::to_string(building->version()) + ", " + UtcNow()));
+    for (const std::string& f : failed) std::fprintf(stderr, "ormdb: %s\n", f.c_str());
+  }
+  return FinishDrops({});
 }
 
 }  // namespace ormdb::engine
