@@ -194,6 +194,7 @@ void Cursor::Settle(Dir dir) {
   }
   const Frame& leaf = path_.back();
   NodeView v(leaf.page.get(), source_->page_size());
+  v.PrefetchCell(dir == Dir::kForward ? leaf.index + 1 : leaf.index - 1);
   LeafValue lv;
   std::string_view suffix = v.LeafEntry(leaf.index, &lv);
   std::string_view prefix = v.prefix();

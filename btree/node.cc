@@ -273,12 +273,26 @@ bool InsertLeafCellInPlace(char* page, uint32_t page_size, int pos, std::string_
   const size_t cell = coding::VarintLength(slen) + coding::VarintLength(vinfo) + slen +
                       (overflow ? kChildBytes : value.size());
   const size_t slots = kPageHeaderBytes + pre;
-  size_t cells_begin = page_size;
-  for (int i = 0; i < count; ++i) cells_begin = std::min<size_t>(cells_begin, coding::DecodeFixed16(page + slots + 2 * i));
+  // Cells lie in key order from the page's end down, as BuildNode lays
+  // them out (a scan then reads memory in one direction, which the CPU
+  // prefetches); a page that does not is left to a rebuild.
+  size_t prev = page_size;
+  for (int i = 0; i < count; ++i) {
+    size_t off = coding::DecodeFixed16(page + slots + 2 * i);
+    if (off >= prev) return false;
+    prev = off;
+  }
+  const size_t cells_begin = prev;
   const size_t slots_end = slots + 2 * static_cast<size_t>(count);
   if (slots_end + 2 + cell > cells_begin || count == UINT16_MAX) return false;
-  char* q = page + cells_begin - cell;
-  const uint16_t off = static_cast<uint16_t>(cells_begin - cell);
+  // Cells pos.. move down to open a gap just below cell pos-1.
+  const size_t gap_end = coding::DecodeFixed16(page + slots + 2 * (pos - 1));
+  std::memmove(page + cells_begin - cell, page + cells_begin, gap_end - cells_begin);
+  for (int i = pos; i < count; ++i) {
+    char* s = page + slots + 2 * i;
+    coding::EncodeFixed16(s, static_cast<uint16_t>(coding::DecodeFixed16(s) - cell));
+  }
+  char* q = page + gap_end - cell;
   q = coding::EncodeVarint64(q, slen);
   q = coding::EncodeVarint64(q, vinfo);
   std::memcpy(q, key.data() + pre, slen);
@@ -290,7 +304,7 @@ bool InsertLeafCellInPlace(char* page, uint32_t page_size, int pos, std::string_
   }
   char* at = page + slots + 2 * static_cast<size_t>(pos);
   std::memmove(at + 2, at, 2 * static_cast<size_t>(count - pos));
-  coding::EncodeFixed16(at, off);
+  coding::EncodeFixed16(at, static_cast<uint16_t>(gap_end - cell));
   coding::EncodeFixed16(page + kCountOffset, static_cast<uint16_t>(count + 1));
   return true;
 }

@@ -5,7 +5,7 @@
 // the page anyway (copy-on-write), and a rebuild keeps the node compact and
 // its shared key prefix exact. The common insert, a key between two of a
 // leaf's keys that fits, edits the transaction's copy in place
-// (InsertLeafCellInPlace), which keeps both properties.
+// (InsertLeafCellInPlace), which gives the same bytes as a rebuild.
 //
 //   header (32 bytes, page.h): level, count, aux32 = prefix length,
 //                              aux64 = leftmost child (branch)
@@ -68,6 +68,12 @@ class NodeView {
   LeafValue value(int i) const;
   // Leaf: the suffix and the value of entry i, decoding the cell once.
   std::string_view LeafEntry(int i, LeafValue* value) const;
+  // Asks the CPU to start loading cell i (a scan's next step: cells are in
+  // key order in the slot array but not in memory, so the hardware
+  // prefetcher cannot guess them).
+  void PrefetchCell(int i) const {
+    if (i >= 0 && i < count()) __builtin_prefetch(p_ + slot(i));
+  }
   // Child i of a branch, i in [0, count]: 0 is the leftmost.
   PageId child(int i) const;
   size_t child_offset(int i) const;
@@ -92,11 +98,12 @@ class NodeView {
 };
 
 // Inserts a new leaf cell for `key` at slot `pos` of a leaf page in place,
-// when that keeps the node what BuildNode would make of the same entries
-// apart from where the cells sit: the key falls strictly between two keys
-// of the node (so the node's prefix stays exact) and the cell fits in the
-// free space. Returns false, changing nothing, otherwise. The value is
-// `value` inline, or (overflow) the first overflow page.
+// leaving the page byte for byte what BuildNode would make of the same
+// entries, when that is possible: the key falls strictly between two keys
+// of the node (so the node's prefix stays exact), the cell fits in the free
+// space, and the cells lie in BuildNode's order (the cells after `pos` move
+// down by the new cell's size). Returns false, changing nothing, otherwise.
+// The value is `value` inline, or (overflow) the first overflow page.
 bool InsertLeafCellInPlace(char* page, uint32_t page_size, int pos, std::string_view key, std::string_view value,
                            bool overflow, uint64_t value_length, PageId first_overflow_page);
 

@@ -45,7 +45,7 @@ TEST(NodeTest, SharedPrefixIsStoredOnceAndKeysReadBack) {
   ASSERT_OK(ValidateNode(b.page.get(), kPage, "test"));
 }
 
-TEST(NodeTest, InPlaceLeafInsertMatchesARebuildAndRefusesWhatItCannotKeepExact) {
+TEST(NodeTest, InPlaceLeafInsertGivesTheBytesOfARebuildOrRefuses) {
   Built b = BuildLeaf({"user/0001", "user/0005", "user/0100"});
   char* page = b.page.get();
   // Between two keys: in place, and the node reads as if rebuilt.
@@ -68,6 +68,22 @@ TEST(NodeTest, InPlaceLeafInsertMatchesARebuildAndRefusesWhatItCannotKeepExact) 
   EXPECT_EQ(v.value(2).first_page, PageId(77));
   EXPECT_EQ(v.value(2).length, 1u << 20);
   EXPECT_EQ(v.value(5).inline_bytes, "v2");
+  {
+    // Byte for byte what a rebuild of the same entries makes.
+    std::vector<NodeEntry> entries(6);
+    const char* values[] = {"v0", "three", "", "v1", "", "v2"};
+    for (int i = 0; i < 6; ++i) {
+      entries[i].key = KeyParts{want[i], {}};
+      entries[i].value = values[i];
+      entries[i].value_length = std::strlen(values[i]);
+    }
+    entries[2].overflow = true;
+    entries[2].value_length = 1 << 20;
+    entries[2].page = PageId(77);
+    MutablePage rebuilt = AllocatePage(kPage);
+    BuildNode(rebuilt.get(), kPage, PageId(9), true, 0, kNoPage, entries);
+    EXPECT_EQ(std::memcmp(rebuilt.get(), page, kPage), 0);
+  }
   // A new first or last key could shorten the prefix: refused, unchanged.
   std::string before(page, kPage);
   EXPECT_FALSE(InsertLeafCellInPlace(page, kPage, 0, "user/0000", "x", false, 1, kNoPage));
