@@ -27,13 +27,6 @@ std::string Base36(uint64_t v, size_t width) {
   return s;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 int64_t NowMicros() {
@@ -54,36 +47,6 @@ std::string NewUuidBytes(int version) {
   }
   b[6] = static_cast<char>((b[6] & 0x0f) | (version == 7 ? 0x70 : 0x40));
   b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return b;
-}
-
-std::string FormatUuid(std::string_view bytes16) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (size_t i = 0; i < bytes16.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    unsigned char c = static_cast<unsigned char>(bytes16[i]);
-    s.push_back(kHex[c >> 4]);
-    s.push_back(kHex[c & 15]);
-  }
-  return s;
-}
-
-std::optional<std::string> ParseUuid(std::string_view text) {
-  if (text.size() != 36) return std::nullopt;
-  std::string b;
-  for (size_t i = 0; i < 36;) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return std::nullopt;
-      ++i;
-      continue;
-    }
-    int h = Hex(text[i]), l = Hex(text[i + 1]);
-    if (h < 0 || l < 0) return std::nullopt;
-    b.push_back(static_cast<char>(h << 4 | l));
-    i += 2;
-  }
   return b;
 }
 

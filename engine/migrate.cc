@@ -7,12 +7,15 @@
 
 #include "engine/database.h"
 #include "engine/keyspace.h"
+#include "engine/row_text.h"
+#include "schema/convert.h"
 #include "schema/resolve.h"
 #include "util/coding.h"
 
 namespace ormdb::engine {
 
 using schema::StepKind;
+using schema::StorageType;
 using schema::Value;
 using Row = std::vector<Value>;
 
@@ -501,6 +504,155 @@ Status Database::ResumeMigration() {
     for (const std::string& f : failed) std::fprintf(stderr, "ormdb: %s\n", f.c_str());
   }
   return FinishDrops({});
+}
+
+// ------------------------------------------------------ row-level work
+
+Result<std::vector<std::pair<std::string, Row>>> Transaction::AllRows(const ModelInfo& m, std::string_view after,
+                                                                      size_t limit, bool validate) {
+  // A clustered model's rows are found through its locators; another's are
+  // its own range, minus the rows clustered under them.
+  const std::string prefix = SpacePrefix(m.cluster ? kLocatorSpace : kRowSpace, m.entity);
+  btree::CursorOptions o;
+  o.lower_bound = after.empty() ? prefix : PrefixEnd(prefix + std::string(after));
+  o.upper_bound = PrefixEnd(prefix);
+  if (validate) txn_->ValidateRange(prefix, *o.upper_bound);
+  std::vector<std::pair<std::string, Row>> out;
+  auto it = txn_->NewIterator(o);
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    std::string_view rest = it->key().substr(prefix.size());
+    std::string pk(rest);
+    std::vector<Value> ignored;
+    RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &ignored).Annotate("row key of " + m.name()));
+    if (!rest.empty()) continue;
+    Row row;
+    if (m.cluster) {
+      ASSIGN_OR_RETURN(std::optional<Row> r, GetRow(m, pk, nullptr));
+      if (!r) return Status::Corruption("locator of " + m.name() + " names a missing row");
+      row = std::move(*r);
+    } else {
+      Result<Row> r = DecodeRow(m, it->value());
+      if (!r.ok()) return r.status().Annotate("row of " + m.name());
+      row = std::move(r).value();
+    }
+    out.emplace_back(std::move(pk), std::move(row));
+  }
+  RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+Status Transaction::BackfillIndex(const ModelInfo& m, const IndexInfo& ix, std::string* after, size_t limit,
+                                  bool* more, uint64_t* rows, std::vector<std::string>* clashes) {
+  RETURN_IF_ERROR(CheckOpen());
+  using Rows = std::vector<std::pair<std::string, Row>>;
+  // Not validated as a range: a concurrent change of a row this batch
+  // indexes writes the same index key (the index is maintained by writers
+  // from the moment the build began), so the two conflict on that key.
+  ASSIGN_OR_RETURN(Rows batch, AllRows(m, *after, limit, /*validate=*/false));
+  *more = batch.size() == limit;
+  for (auto& [pk, row] : batch) {
+    ASSIGN_OR_RETURN(std::string key, IndexKey(m, ix, row, pk));
+    std::string holder;
+    Status st = txn_->Get(key, &holder);
+    if (st.ok() && holder != pk) {
+      if (clashes->size() < 10) {
+        clashes->push_back(Describe(m, ix.columns, row) + " is held by two rows");
+      }
+      continue;
+    }
+    if (!st.ok() && !st.IsNotFound()) return st;
+    RETURN_IF_ERROR(txn_->Put(key, pk));
+    ++*rows;
+  }
+  if (!batch.empty()) *after = batch.back().first;
+  return Status::OK();
+}
+
+Status Transaction::ValidateRows(const ModelInfo& m, size_t max, std::vector<std::string>* problems) {
+  RETURN_IF_ERROR(CheckOpen());
+  const std::string prefix = SpacePrefix(m.cluster ? kLocatorSpace : kRowSpace, m.entity);
+  const std::string end = PrefixEnd(prefix);
+  txn_->ValidateRange(prefix, end);
+  btree::CursorOptions o;
+  o.lower_bound = prefix;
+  o.upper_bound = end;
+  auto it = txn_->NewIterator(o);
+  for (it->SeekToFirst(); it->Valid() && problems->size() < max; it->Next()) {
+    std::string_view rest = it->key().substr(prefix.size());
+    std::string pk(rest);
+    std::vector<Value> pk_values;
+    RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
+    if (!rest.empty()) continue;
+    Row key_row(m.fields.size());
+    for (size_t i = 0; i < m.pk.size(); ++i) key_row[m.pk[i]] = pk_values[i];
+    const std::string which = m.name() + "(" + Describe(m, m.pk, key_row) + ")";
+    Status st;
+    Row row;
+    if (m.cluster) {
+      Result<std::optional<Row>> r = GetRow(m, pk, nullptr);
+      if (r.ok() && *r) row = std::move(**r);
+      st = r.status();
+    } else {
+      Result<Row> r = DecodeRow(m, it->value());
+      if (r.ok()) row = std::move(r).value();
+      st = r.status();
+    }
+    if (st.ok()) st = CheckRequired(m, row);
+    if (st.ok()) st = CheckForeignKeys(m, row, nullptr);
+    if (!st.ok()) problems->push_back(which + ": " + st.message());
+  }
+  return it->status();
+}
+
+Status Transaction::RewriteRow(const ModelInfo& old_m, const Row& old_row, const ModelInfo& m) {
+  RETURN_IF_ERROR(CheckOpen());
+  // Fields are matched by database name; a type change converts the value.
+  Row row(m.fields.size());
+  std::vector<bool> given(m.fields.size(), false);
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldInfo& f = m.fields[i];
+    for (size_t j = 0; j < old_m.fields.size(); ++j) {
+      const FieldInfo& of = old_m.fields[j];
+      if (of.def->db_name != f.def->db_name) continue;
+      std::vector<std::string> enum_values;
+      if (f.type == StorageType::kEnum) {
+        for (const schema::EnumValue& ev : catalog_->schema().enum_type(f.def->enum_type).values) {
+          enum_values.push_back(ev.db_name);
+        }
+      }
+      Value v = old_row[j];
+      if (of.type != f.type || f.type == StorageType::kEnum) {
+        Result<Value> converted = schema::ConvertValue(v, of.type, f.type, enum_values);
+        if (!converted.ok()) return converted.status().Annotate(m.name() + "." + f.def->name);
+        v = std::move(converted).value();
+      }
+      if (v.is_null() && !old_row[j].is_null() && !f.nullable) {
+        return Status::InvalidArgument(m.name() + "(" + Describe(old_m, old_m.pk, old_row) + ")." + f.def->name +
+                                       ": " + old_row[j].ToString() + " has no " +
+                                       std::string(schema::StorageTypeName(f.type)) +
+                                       " value, and the field is required");
+      }
+      row[i] = std::move(v);
+      given[i] = true;
+    }
+  }
+  RETURN_IF_ERROR(FillDefaults(m, &row, given));
+  RETURN_IF_ERROR(CheckRequired(m, row));
+  ASSIGN_OR_RETURN(std::string pk, PrimaryKeyBytes(m, row));
+  ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, pk, nullptr));
+  if (dup) {
+    return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
+                                   "): two rows would have " + Describe(m, m.pk, row));
+  }
+  for (const IndexInfo& ix : m.indexes) {
+    if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, pk, pk));
+  }
+  // Foreign keys are not checked here: a referenced row of a model being
+  // rewritten too may not be copied yet. The migration validates them over
+  // the copied rows when it installs the new schema.
+  ASSIGN_OR_RETURN(std::string key, RowKey(m, pk, &row));
+  RETURN_IF_ERROR(WriteRow(m, row, pk, key));
+  return WriteIndexes(m, nullptr, &row, {}, pk);
 }
 
 }  // namespace ormdb::engine

@@ -16,8 +16,6 @@ namespace {
 
 using T = StorageType;
 
-constexpr size_t kUuidBytes = 16;
-constexpr size_t kUuidTextChars = 36;  // 8-4-4-4-12
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -134,48 +132,6 @@ Decimal DecimalOfDouble(double d) {
 
 // ---- Text forms ------------------------------------------------------------
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool IsUuidHyphenAt(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
-
-std::string UuidText(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  assert(bytes.size() == kUuidBytes);
-  std::string s;
-  s.reserve(kUuidTextChars);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    const auto b = static_cast<uint8_t>(bytes[i]);
-    s.push_back(kHex[b >> 4]);
-    s.push_back(kHex[b & 0xF]);
-  }
-  return s;
-}
-
-std::optional<std::string> ParseUuidText(std::string_view s) {
-  if (s.size() != kUuidTextChars) return std::nullopt;
-  std::string bytes;
-  bytes.reserve(kUuidBytes);
-  for (size_t i = 0; i < s.size();) {
-    if (IsUuidHyphenAt(i)) {
-      if (s[i] != '-') return std::nullopt;
-      ++i;
-      continue;
-    }
-    const int hi = HexValue(s[i]);
-    const int lo = HexValue(s[i + 1]);  // i + 1 < 36: pairs never straddle a hyphen
-    if (hi < 0 || lo < 0) return std::nullopt;
-    bytes.push_back(static_cast<char>(hi << 4 | lo));
-    i += 2;
-  }
-  return bytes;
-}
-
 // The value of type `from` as text: the widenings to String.
 std::string TextOf(const Value& v, StorageType from) {
   switch (from) {
@@ -185,7 +141,7 @@ std::string TextOf(const Value& v, StorageType from) {
     case T::kDecimal: return v.decimal_value().ToString();
     case T::kBoolean: return v.bool_value() ? "true" : "false";
     case T::kDateTime: return FormatTimestampMicros(v.int64_value());
-    case T::kUuid: return UuidText(v.bytes_value());
+    case T::kUuid: return FormatUuid(v.bytes_value());
     case T::kJson:
     case T::kEnum:
     case T::kString: return v.string_value();
@@ -272,7 +228,7 @@ Value Convert(const Value& v, StorageType from, StorageType to, std::span<const 
       return Value::Null();
     }
     case T::kDateTime: return OrNull(ParseTimestampMicros(v.string_value()), Value::Int64);
-    case T::kUuid: return OrNull(ParseUuidText(v.string_value()), Value::Bytes);
+    case T::kUuid: return OrNull(ParseUuid(v.string_value()), Value::Bytes);
     case T::kJson: return IsValidJson(v.string_value()) ? v : Value::Null();
     case T::kEnum: {
       const std::string& name = v.string_value();  // from String or another enum

@@ -1,5 +1,7 @@
 #include "schema/value.h"
 
+#include <optional>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -192,5 +194,55 @@ Status CheckValueType(const Value& v, StorageType t) {
   }
   return Status::OK();
 }
+
+namespace {
+
+constexpr size_t kUuidBytes = 16;
+constexpr size_t kUuidTextChars = 36;  // 8-4-4-4-12
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool IsUuidHyphenAt(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+
+}  // namespace
+
+std::string FormatUuid(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  assert(bytes.size() == kUuidBytes);
+  std::string s;
+  s.reserve(kUuidTextChars);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
+    const auto b = static_cast<uint8_t>(bytes[i]);
+    s.push_back(kHex[b >> 4]);
+    s.push_back(kHex[b & 0xF]);
+  }
+  return s;
+}
+
+std::optional<std::string> ParseUuid(std::string_view s) {
+  if (s.size() != kUuidTextChars) return std::nullopt;
+  std::string bytes;
+  bytes.reserve(kUuidBytes);
+  for (size_t i = 0; i < s.size();) {
+    if (IsUuidHyphenAt(i)) {
+      if (s[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    const int hi = HexValue(s[i]);
+    const int lo = HexValue(s[i + 1]);  // i + 1 < 36: pairs never straddle a hyphen
+    if (hi < 0 || lo < 0) return std::nullopt;
+    bytes.push_back(static_cast<char>(hi << 4 | lo));
+    i += 2;
+  }
+  return bytes;
+}
+
 
 }  // namespace ormdb::schema

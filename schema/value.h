@@ -96,6 +96,11 @@ class Value {
 int Compare(const Value& a, const Value& b);
 inline bool operator==(const Value& a, const Value& b) { return Compare(a, b) == 0; }
 
+// A Uuid's 16 bytes as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (lowercase),
+// and back from that form (hex digits in either case; nullopt otherwise).
+std::string FormatUuid(std::string_view bytes16);
+std::optional<std::string> ParseUuid(std::string_view text);
+
 // OK when `v` may be stored in a field of type `t` (null always may: the
 // caller checks nullability); otherwise InvalidArgument naming both.
 Status CheckValueType(const Value& v, StorageType t);

@@ -1,0 +1,937 @@
+// Transaction: the entity operations, their constraint checks and cascades,
+// and the row-level work of migrations (index backfill, validation, rows
+// copied into a new layout).
+#include <algorithm>
+#include <deque>
+#include <type_traits>
+
+#include "engine/database.h"
+#include "engine/generate.h"
+#include "engine/keyspace.h"
+#include "engine/row_text.h"
+#include "mvcc/write_txn.h"
+#include "schema/convert.h"
+
+namespace ormdb::engine {
+
+using schema::StorageType;
+using schema::Value;
+using Row = std::vector<Value>;
+
+namespace {
+
+// Cascades (onDelete / onUpdate) deeper than this are refused rather than
+// followed: a chain of self-references could otherwise recurse without end.
+constexpr int kMaxCascadeDepth = 64;
+}  // namespace
+
+std::string Describe(const ModelInfo& m, const std::vector<size_t>& cols, const Row& row) {
+  std::string s;
+  for (size_t c : cols) {
+    if (!s.empty()) s += ", ";
+    s += m.fields[c].def->name + " = ";
+    const Value& v = row[c];
+    s += m.fields[c].type == StorageType::kUuid && !v.is_null() ? "\"" + schema::FormatUuid(v.bytes_value()) + "\""
+                                                                 : v.ToString();
+  }
+  return s;
+}
+
+std::string ColumnNames(const ModelInfo& m, const std::vector<size_t>& cols) {
+  std::string s;
+  for (size_t c : cols) {
+    if (!s.empty()) s += ",";
+    s += m.fields[c].def->name;
+  }
+  return s;
+}
+
+namespace {
+
+
+Status AppendColumns(std::string* out, const ModelInfo& m, const std::vector<size_t>& cols,
+                     const std::vector<schema::KeyColumn>& key, const Row& row) {
+  std::vector<Value> vals;
+  vals.reserve(cols.size());
+  for (size_t c : cols) vals.push_back(row[c]);
+  return schema::AppendKeyColumns(out, vals, key).Annotate("model " + m.name());
+}
+
+bool AnyNull(const std::vector<size_t>& cols, const Row& row) {
+  return std::any_of(cols.begin(), cols.end(), [&](size_t c) { return row[c].is_null(); });
+}
+
+const IndexInfo* FindIndexByColumns(const ModelInfo& m, const std::vector<size_t>& cols) {
+  for (const IndexInfo& ix : m.indexes) {
+    if (ix.building) continue;
+    if (ix.columns.size() >= cols.size() && std::equal(cols.begin(), cols.end(), ix.columns.begin())) return &ix;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// ============================================================== Transaction
+
+Transaction::Transaction(Database* db, std::shared_ptr<const Catalog> catalog, std::unique_ptr<mvcc::WriteTxn> txn)
+    : db_(db), catalog_(std::move(catalog)), txn_(std::move(txn)) {}
+
+Transaction::~Transaction() {
+  if (!done_) Rollback();
+  Leave();
+}
+
+
+void Transaction::Enter(const ModelInfo& m) {
+  if (gates_.count(m.entity)) return;
+  std::shared_ptr<std::shared_mutex> gate = db_->Gate(m.entity);
+  gate->lock_shared();
+  gates_.emplace(m.entity, std::move(gate));
+}
+
+void Transaction::Leave() {
+  for (auto& [entity, gate] : gates_) gate->unlock_shared();
+  gates_.clear();
+}
+
+template <typename F>
+auto Transaction::Run(F&& f) -> decltype(f()) {
+  RETURN_IF_ERROR(CheckOpen());
+  auto r = f();
+  if constexpr (std::is_same_v<decltype(r), Status>) {
+    if (!r.ok()) failed_ = r;
+  } else {
+    if (!r.ok()) failed_ = r.status();
+  }
+  return r;
+}
+
+Status Transaction::CheckOpen() const {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  if (!failed_.ok()) {
+    return failed_.Annotate("transaction aborted by an earlier error (roll it back)");
+  }
+  return Status::OK();
+}
+
+Result<mvcc::CommitVersion> Transaction::Commit() {
+  RETURN_IF_ERROR(CheckOpen());
+  done_ = true;
+  Result<mvcc::CommitVersion> v = txn_->Commit();
+  Leave();
+  return v;
+}
+
+void Transaction::Rollback() {
+  done_ = true;
+  txn_->Rollback();
+  Leave();
+}
+
+Result<const ModelInfo*> Transaction::Model(std::string_view name) const {
+  const ModelInfo* m = catalog_->FindModel(name);
+  if (m == nullptr) {
+    return Status::InvalidArgument("unknown model \"" + std::string(name) + "\" (schema version " +
+                                   std::to_string(catalog_->version()) + ")");
+  }
+  return m;
+}
+
+Result<Value> Transaction::Coerce(const ModelInfo& m, size_t pos, const Value& v) const {
+  const FieldInfo& f = m.fields[pos];
+  using K = Value::Kind;
+  auto bad = [&](std::string_view why = {}) {
+    return Status::InvalidArgument(m.name() + "." + f.def->name + ": expected " +
+                                   std::string(f.type == StorageType::kEnum
+                                                   ? catalog_->schema().enum_type(f.def->enum_type).name
+                                                   : schema::StorageTypeName(f.type)) +
+                                   ", got " + v.ToString() + (why.empty() ? "" : " (" + std::string(why) + ")"));
+  };
+  if (v.is_null()) return v;
+  switch (f.type) {
+    case StorageType::kBoolean:
+      if (v.kind() == K::kBool) return v;
+      return bad();
+    case StorageType::kInt:
+      if (v.kind() == K::kInt32) return v;
+      if (v.kind() == K::kInt64) {
+        if (v.int64_value() < INT32_MIN || v.int64_value() > INT32_MAX) return bad("out of the 32-bit range");
+        return Value::Int32(static_cast<int32_t>(v.int64_value()));
+      }
+      return bad();
+    case StorageType::kBigInt:
+    case StorageType::kDateTime:
+      if (v.kind() == K::kInt64) return v;
+      if (v.kind() == K::kInt32) return Value::Int64(v.int32_value());
+      return bad();
+    case StorageType::kFloat:
+      if (v.kind() == K::kDouble) return v;
+      if (v.kind() == K::kInt32) return Value::Double(v.int32_value());
+      if (v.kind() == K::kInt64) return Value::Double(static_cast<double>(v.int64_value()));
+      return bad();
+    case StorageType::kDecimal:
+      if (v.kind() == K::kDecimal) return v;
+      if (v.kind() == K::kInt32) return Value::FromDecimal(schema::Decimal::FromInt64(v.int32_value()));
+      if (v.kind() == K::kInt64) return Value::FromDecimal(schema::Decimal::FromInt64(v.int64_value()));
+      if (v.kind() == K::kString) {
+        Result<schema::Decimal> d = schema::Decimal::Parse(v.string_value());
+        if (!d.ok()) return bad(d.status().message());
+        return Value::FromDecimal(std::move(d).value());
+      }
+      return bad();
+    case StorageType::kString:
+    case StorageType::kJson:
+      if (v.kind() == K::kString) return v;
+      return bad();
+    case StorageType::kEnum: {
+      if (v.kind() != K::kString) return bad();
+      const schema::Enum& e = catalog_->schema().enum_type(f.def->enum_type);
+      // Stored by the value's database name (@map), as the planner matches them.
+      for (const schema::EnumValue& ev : e.values) {
+        if (ev.name == v.string_value()) return Value::String(ev.db_name);
+      }
+      return bad("not a value of enum " + e.name);
+    }
+    case StorageType::kBytes:
+      if (v.kind() == K::kBytes) return v;
+      return bad();
+    case StorageType::kUuid:
+      if (v.kind() == K::kBytes && v.bytes_value().size() == 16) return v;
+      if (v.kind() == K::kString) {
+        std::optional<std::string> b = schema::ParseUuid(v.string_value());
+        if (!b) return bad("not a UUID");
+        return Value::Bytes(std::move(*b));
+      }
+      return bad();
+  }
+  return bad();
+}
+
+Status Transaction::Assign(const ModelInfo& m, const Fields& values, Row* row, std::vector<bool>* given) {
+  row->assign(m.fields.size(), Value::Null());
+  given->assign(m.fields.size(), false);
+  for (const auto& [name, v] : values) {
+    std::optional<size_t> pos = m.FindField(name);
+    if (!pos) {
+      const schema::Field* f = m.def->FindField(name);
+      if (f != nullptr && f->is_relation()) {
+        return Status::InvalidArgument(m.name() + "." + name + " is a relation field: set its foreign key fields");
+      }
+      return Status::InvalidArgument("model " + m.name() + " has no field \"" + name + "\"");
+    }
+    ASSIGN_OR_RETURN((*row)[*pos], Coerce(m, *pos, v));
+    (*given)[*pos] = true;
+  }
+  return Status::OK();
+}
+
+Status Transaction::FillDefaults(const ModelInfo& m, Row* row, const std::vector<bool>& given) {
+  using schema::DefaultKind;
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    if (given[i]) continue;
+    const FieldInfo& f = m.fields[i];
+    const schema::DefaultValue& d = f.def->default_value;
+    Value& v = (*row)[i];
+    switch (d.kind) {
+      case DefaultKind::kNone:
+        if (f.def->updated_at) v = Value::Int64(NowMicros());
+        break;
+      case DefaultKind::kConstant:
+        v = m.defaults[i];
+        break;
+      case DefaultKind::kAutoincrement: {
+        ASSIGN_OR_RETURN(int64_t n, db_->NextSequence(m, i));
+        if (f.type == StorageType::kInt) {
+          if (n > INT32_MAX) return Status::InvalidArgument(m.name() + "." + f.def->name + ": autoincrement passed the Int range");
+          v = Value::Int32(static_cast<int32_t>(n));
+        } else {
+          v = Value::Int64(n);
+        }
+        break;
+      }
+      case DefaultKind::kUuid: {
+        std::string b = NewUuidBytes(d.version == 7 ? 7 : 4);
+        v = f.type == StorageType::kUuid ? Value::Bytes(std::move(b)) : Value::String(schema::FormatUuid(b));
+        break;
+      }
+      case DefaultKind::kCuid:
+        v = Value::String(NewCuid(d.version == 2 ? 2 : 1));
+        break;
+      case DefaultKind::kNow:
+        v = Value::Int64(NowMicros());
+        break;
+    }
+  }
+  return Status::OK();
+}
+
+Status Transaction::CheckRequired(const ModelInfo& m, const Row& row) const {
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    if (!m.fields[i].nullable && row[i].is_null()) {
+      return Status::InvalidArgument(m.name() + "." + m.fields[i].def->name +
+                                     " is required: no value was given and it has no default");
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::string> Transaction::PrimaryKeyBytes(const ModelInfo& m, const Row& row) const {
+  std::string pk;
+  RETURN_IF_ERROR(AppendColumns(&pk, m, m.pk, m.pk_key, row));
+  return pk;
+}
+
+Result<std::optional<std::string>> Transaction::LocateRow(const ModelInfo& m, std::string_view pk) {
+  if (!m.cluster) return std::optional<std::string>(SpacePrefix(kRowSpace, m.entity).append(pk));
+  std::string row_key;
+  Status st = txn_->Get(SpacePrefix(kLocatorSpace, m.entity).append(pk), &row_key);
+  if (st.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(st);
+  return std::optional<std::string>(std::move(row_key));
+}
+
+Result<std::string> Transaction::RowKey(const ModelInfo& m, std::string_view pk, const Row* row) {
+  if (!m.cluster) return SpacePrefix(kRowSpace, m.entity).append(pk);
+  const ModelInfo& parent = catalog_->models()[m.cluster->parent];
+  Row parent_pk_values(parent.fields.size());
+  for (size_t i = 0; i < parent.pk.size(); ++i) parent_pk_values[parent.pk[i]] = (*row)[m.cluster->fk[i]];
+  ASSIGN_OR_RETURN(std::string parent_pk, PrimaryKeyBytes(parent, parent_pk_values));
+  ASSIGN_OR_RETURN(std::optional<std::string> parent_key, LocateRow(parent, parent_pk));
+  std::string probe;
+  Status st = parent_key ? txn_->Get(*parent_key, &probe) : Status::NotFound("");
+  if (st.IsNotFound()) {
+    return Status::InvalidArgument("Foreign key constraint failed on " + m.name() + "(" +
+                                   ColumnNames(m, m.cluster->fk) + "): no " + parent.name() + " with " +
+                                   Describe(parent, parent.pk, parent_pk_values));
+  }
+  RETURN_IF_ERROR(st);
+  txn_->ValidateRead(*parent_key);
+  std::string key = std::move(*parent_key);
+  schema::AppendU32Key(&key, m.entity);
+  key.append(pk);
+  return key;
+}
+
+Result<Row> Transaction::DecodeRow(const ModelInfo& m, std::string_view record) {
+  ASSIGN_OR_RETURN(uint32_t version, schema::RecordSchemaVersion(record));
+  Row row;
+  if (version == catalog_->version()) {
+    ASSIGN_OR_RETURN(schema::RecordView view, schema::RecordView::Open(record, *m.layout));
+    RETURN_IF_ERROR(view.ReadAll(&row));
+    return row;
+  }
+  // Written under another schema version: read it with that version's
+  // layout, then map fields by persistent id.
+  auto [it, fresh] = mappings_.try_emplace(std::make_pair(m.entity, version));
+  OldLayout& old = it->second;
+  if (fresh) {
+    Result<std::shared_ptr<const Catalog>> c = db_->CatalogVersion(version);
+    const ModelInfo* om = c.ok() ? (*c)->FindEntity(m.entity) : nullptr;
+    if (om == nullptr) {
+      mappings_.erase(it);
+      if (!c.ok()) return c.status();
+      return Status::Corruption("a row of " + m.name() + " names schema version " + std::to_string(version) +
+                                ", which has no such model");
+    }
+    Result<schema::LayoutMapping> map = schema::LayoutMapping::Make(*om->layout, *m.layout, m.defaults);
+    if (!map.ok()) {
+      mappings_.erase(it);
+      return map.status();
+    }
+    old.catalog = std::move(c).value();
+    old.layout = &*om->layout;
+    old.map.emplace(std::move(map).value());
+  }
+  ASSIGN_OR_RETURN(schema::RecordView view, schema::RecordView::Open(record, *old.layout));
+  RETURN_IF_ERROR(old.map->ReadAll(view, &row));
+  return row;
+}
+
+Result<std::optional<Row>> Transaction::GetRow(const ModelInfo& m, std::string_view pk, std::string* row_key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> key, LocateRow(m, pk));
+  if (!key) return std::optional<Row>();
+  std::string record;
+  Status st = txn_->Get(*key, &record);
+  if (st.IsNotFound()) return std::optional<Row>();
+  RETURN_IF_ERROR(st);
+  Result<Row> row = DecodeRow(m, record);
+  if (!row.ok()) return row.status().Annotate("row of " + m.name());
+  if (row_key != nullptr) *row_key = std::move(*key);
+  return std::optional<Row>(std::move(row).value());
+}
+
+Result<std::string> Transaction::IndexKey(const ModelInfo& m, const IndexInfo& ix, const Row& row,
+                                          std::string_view pk) const {
+  std::string key = SpacePrefix(kIndexSpace, ix.id);
+  RETURN_IF_ERROR(AppendColumns(&key, m, ix.columns, ix.key, row));
+  // A unique index's key is its columns alone, unless one is null (nulls
+  // never collide); other indexes always add the primary key.
+  if (ix.kind != IndexInfo::Kind::kUnique || AnyNull(ix.columns, row)) key.append(pk);
+  return key;
+}
+
+Result<std::optional<std::string>> Transaction::ResolveWhere(const ModelInfo& m, const Fields& where) {
+  Row row;
+  std::vector<bool> given;
+  RETURN_IF_ERROR(Assign(m, where, &row, &given));
+  std::vector<size_t> named;
+  for (size_t i = 0; i < given.size(); ++i) {
+    if (given[i]) named.push_back(i);
+  }
+  auto same_set = [&](const std::vector<size_t>& cols) {
+    std::vector<size_t> a = cols;
+    std::sort(a.begin(), a.end());
+    return a == named;
+  };
+  if (same_set(m.pk)) {
+    if (AnyNull(m.pk, row)) return std::optional<std::string>();
+    ASSIGN_OR_RETURN(std::string pk, PrimaryKeyBytes(m, row));
+    return std::optional<std::string>(std::move(pk));
+  }
+  for (const IndexInfo& ix : m.indexes) {
+    if (ix.kind != IndexInfo::Kind::kUnique || !same_set(ix.columns)) continue;
+    if (ix.building) return Status::Busy("unique index " + ix.name + " is still being built by a migration");
+    if (AnyNull(ix.columns, row)) return std::optional<std::string>();
+    ASSIGN_OR_RETURN(std::string key, IndexKey(m, ix, row, {}));
+    std::string pk;
+    Status st = txn_->Get(key, &pk);
+    if (st.IsNotFound()) return std::optional<std::string>();
+    RETURN_IF_ERROR(st);
+    return std::optional<std::string>(std::move(pk));
+  }
+  std::string names;
+  for (size_t i : named) names += (names.empty() ? "" : ",") + m.fields[i].def->name;
+  return Status::InvalidArgument("where " + m.name() + "(" + names +
+                                 ") names neither the primary key nor a unique constraint");
+}
+
+Status Transaction::CheckUnique(const ModelInfo& m, const IndexInfo& ix, const Row& row, std::string_view pk,
+                                std::string_view old_pk) {
+  if (AnyNull(ix.columns, row)) return Status::OK();
+  ASSIGN_OR_RETURN(std::string key, IndexKey(m, ix, row, pk));
+  std::string holder;
+  Status st = txn_->Get(key, &holder);
+  if (st.IsNotFound()) return Status::OK();
+  RETURN_IF_ERROR(st);
+  if (holder == pk || holder == old_pk) return Status::OK();  // the row itself
+  return Status::InvalidArgument("Unique constraint failed on " + ix.name + ": another " + m.name() + " has " +
+                                 Describe(m, ix.columns, row));
+}
+
+Status Transaction::CheckForeignKeys(const ModelInfo& m, const Row& row, const Row* before) {
+  for (const schema::Relation& r : catalog_->schema().relations) {
+    if (r.from.model != m.def->index || r.fk_fields.empty() || r.kind == schema::RelationKind::kManyToMany) continue;
+    if (m.cluster && m.cluster->relation == r.index) continue;  // RowKey found the parent
+    std::vector<size_t> fk;
+    for (schema::FieldIndex f : r.fk_fields) fk.push_back(static_cast<size_t>(m.field_position[f.value()]));
+    if (AnyNull(fk, row)) continue;  // an optional relation left unset
+    const ModelInfo& parent = catalog_->model(r.to.model);
+    if (&parent == &m) {
+      // A self-relation: a row may reference itself (checked after the
+      // write, as SQL does), but not its own old key that this update
+      // moves away from.
+      std::vector<size_t> own;
+      for (schema::FieldIndex f : r.referenced_fields) own.push_back(static_cast<size_t>(m.field_position[f.value()]));
+      auto all_equal = [&](const Row& a, const std::vector<size_t>& ac, const Row& b, const std::vector<size_t>& bc) {
+        for (size_t j = 0; j < ac.size(); ++j) {
+          if (schema::Compare(a[ac[j]], b[bc[j]]) != 0) return false;
+        }
+        return true;
+      };
+      if (all_equal(row, fk, row, own)) continue;
+      if (before != nullptr && !all_equal(row, own, *before, own) && all_equal(row, fk, *before, own)) {
+        return Status::InvalidArgument("Foreign key constraint failed on " + m.name() + "(" + ColumnNames(m, fk) +
+                                       "): no " + m.name() + " with " + Describe(m, own, *before) +
+                                       " (this row's old key, which the update changes)");
+      }
+    }
+    if (before != nullptr &&
+        std::all_of(fk.begin(), fk.end(), [&](size_t c) { return schema::Compare(row[c], (*before)[c]) == 0; })) {
+      continue;
+    }
+    Row target(parent.fields.size());
+    std::vector<size_t> ref;
+    for (size_t j = 0; j < fk.size(); ++j) {
+      size_t p = static_cast<size_t>(parent.field_position[r.referenced_fields[j].value()]);
+      target[p] = row[fk[j]];
+      ref.push_back(p);
+    }
+    std::optional<std::string> found_key;
+    std::vector<size_t> sorted_ref = ref, sorted_pk = parent.pk;
+    std::sort(sorted_ref.begin(), sorted_ref.end());
+    std::sort(sorted_pk.begin(), sorted_pk.end());
+    if (sorted_ref == sorted_pk) {
+      ASSIGN_OR_RETURN(std::string ppk, PrimaryKeyBytes(parent, target));
+      ASSIGN_OR_RETURN(std::optional<std::string> key, LocateRow(parent, ppk));
+      std::string probe;
+      if (key && txn_->Get(*key, &probe).ok()) found_key = std::move(key);
+    } else {
+      const IndexInfo* ix = nullptr;
+      for (const IndexInfo& x : parent.indexes) {
+        std::vector<size_t> cols = x.columns;
+        std::sort(cols.begin(), cols.end());
+        if (x.kind == IndexInfo::Kind::kUnique && cols == sorted_ref) ix = &x;
+      }
+      if (ix == nullptr) {
+        return Status::InvalidArgument("relation " + r.name + " references fields of " + parent.name() +
+                                       " that are neither its primary key nor unique");
+      }
+      ASSIGN_OR_RETURN(std::string key, IndexKey(parent, *ix, target, {}));
+      std::string probe;
+      if (txn_->Get(key, &probe).ok()) found_key = std::move(key);
+    }
+    if (!found_key) {
+      return Status::InvalidArgument("Foreign key constraint failed on " + m.name() + "(" + ColumnNames(m, fk) +
+                                     "): no " + parent.name() + " with " + Describe(parent, ref, target));
+    }
+    txn_->ValidateRead(*found_key);
+  }
+  return Status::OK();
+}
+
+Status Transaction::WriteRow(const ModelInfo& m, const Row& row, std::string_view pk, const std::string& row_key) {
+  Enter(m);
+  std::string record;
+  Status st = schema::EncodeRecord(*m.layout, row, &record);
+  if (!st.ok()) return st.Annotate("model " + m.name());
+  RETURN_IF_ERROR(txn_->Put(row_key, record));
+  if (m.cluster) RETURN_IF_ERROR(txn_->Put(SpacePrefix(kLocatorSpace, m.entity).append(pk), row_key));
+  return Status::OK();
+}
+
+Status Transaction::WriteIndexes(const ModelInfo& m, const Row* before, const Row* after, std::string_view old_pk,
+                                 std::string_view new_pk) {
+  for (const IndexInfo& ix : m.indexes) {
+    std::string old_key, new_key;  // empty: no entry
+    if (before != nullptr) {
+      ASSIGN_OR_RETURN(old_key, IndexKey(m, ix, *before, old_pk));
+    }
+    if (after != nullptr) {
+      ASSIGN_OR_RETURN(new_key, IndexKey(m, ix, *after, new_pk));
+    }
+    if (!old_key.empty() && old_key == new_key && old_pk == new_pk) continue;
+    if (!old_key.empty()) RETURN_IF_ERROR(txn_->Delete(old_key));
+    if (!new_key.empty()) RETURN_IF_ERROR(txn_->Put(new_key, new_pk));
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> Transaction::Children(const ModelInfo& parent, const Row& parent_row,
+                                                       const std::string& parent_key, const schema::Relation& rel) {
+  const ModelInfo& child = catalog_->model(rel.from.model);
+  std::vector<std::string> pks;
+  std::string prefix;
+  bool clustered = child.cluster && child.cluster->relation == rel.index;
+  if (clustered) {
+    prefix = parent_key;
+    schema::AppendU32Key(&prefix, child.entity);
+  } else {
+    std::vector<size_t> fk;
+    for (schema::FieldIndex f : rel.fk_fields) fk.push_back(static_cast<size_t>(child.field_position[f.value()]));
+    std::vector<Value> vals;
+    for (size_t j = 0; j < fk.size(); ++j) {
+      vals.push_back(parent_row[static_cast<size_t>(parent.field_position[rel.referenced_fields[j].value()])]);
+    }
+    for (const Value& v : vals) {
+      if (v.is_null()) return pks;  // a null key is referenced by nothing
+    }
+    const IndexInfo* ix = FindIndexByColumns(child, fk);
+    if (ix == nullptr) {
+      // Only while a migration builds the index: read every child row.
+      using Rows = std::vector<std::pair<std::string, Row>>;
+      ASSIGN_OR_RETURN(Rows rows, AllRows(child));
+      for (auto& [pk, row] : rows) {
+        bool match = true;
+        for (size_t j = 0; j < fk.size(); ++j) match = match && schema::Compare(row[fk[j]], vals[j]) == 0;
+        if (match) pks.push_back(pk);
+      }
+      return pks;
+    }
+    prefix = SpacePrefix(kIndexSpace, ix->id);
+    std::vector<schema::KeyColumn> cols(ix->key.begin(), ix->key.begin() + static_cast<std::ptrdiff_t>(fk.size()));
+    RETURN_IF_ERROR(schema::AppendKeyColumns(&prefix, vals, cols));
+  }
+  std::string end = PrefixEnd(prefix);
+  // A row inserted into this range concurrently must fail one of us.
+  txn_->ValidateRange(prefix, end.empty() ? std::nullopt : std::optional<std::string>(end));
+  btree::CursorOptions o;
+  o.lower_bound = prefix;
+  if (!end.empty()) o.upper_bound = end;
+  auto it = txn_->NewIterator(o);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (clustered) {
+      // Keys under the parent's are its children's rows and their own
+      // clustered descendants: a child's is exactly prefix + pk.
+      std::string_view rest = it->key().substr(prefix.size());
+      std::string_view pk = rest;
+      std::vector<Value> ignored;
+      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, child.pk_key, &ignored).Annotate("row key of " + child.name()));
+      if (!rest.empty()) continue;
+      pks.emplace_back(pk);
+    } else {
+      pks.emplace_back(it->value());
+    }
+  }
+  RETURN_IF_ERROR(it->status());
+  return pks;
+}
+
+Fields Transaction::ToFields(const ModelInfo& m, const Row& row) const {
+  Fields out;
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldInfo& f = m.fields[i];
+    const Value& v = row[i];
+    Value& o = out[f.def->name];
+    o = v;
+    if (v.is_null()) continue;
+    if (f.type == StorageType::kUuid) o = Value::String(schema::FormatUuid(v.bytes_value()));
+    if (f.type == StorageType::kEnum) {
+      for (const schema::EnumValue& ev : catalog_->schema().enum_type(f.def->enum_type).values) {
+        if (ev.db_name == v.string_value()) o = Value::String(ev.name);
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- Insert
+
+Result<Fields> Transaction::Insert(std::string_view model, const Fields& values) {
+  return Run([&]() -> Result<Fields> {
+    ASSIGN_OR_RETURN(const ModelInfo* mp, Model(model));
+    const ModelInfo& m = *mp;
+    Row row;
+    std::vector<bool> given;
+    RETURN_IF_ERROR(Assign(m, values, &row, &given));
+    RETURN_IF_ERROR(FillDefaults(m, &row, given));
+    RETURN_IF_ERROR(CheckRequired(m, row));
+    ASSIGN_OR_RETURN(std::string pk, PrimaryKeyBytes(m, row));
+    std::string existing;
+    ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, pk, nullptr));
+    if (dup) {
+      return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
+                                     "): a row with " + Describe(m, m.pk, row) + " exists");
+    }
+    for (const IndexInfo& ix : m.indexes) {
+      if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, pk, pk));
+    }
+    RETURN_IF_ERROR(CheckForeignKeys(m, row, nullptr));
+    ASSIGN_OR_RETURN(std::string key, RowKey(m, pk, &row));
+    RETURN_IF_ERROR(WriteRow(m, row, pk, key));
+    RETURN_IF_ERROR(WriteIndexes(m, nullptr, &row, {}, pk));
+    return ToFields(m, row);
+  });
+}
+
+// ---------------------------------------------------------------- Reads
+
+Result<std::optional<Fields>> Transaction::FindUnique(std::string_view model, const Fields& where) {
+  RETURN_IF_ERROR(CheckOpen());
+  ASSIGN_OR_RETURN(const ModelInfo* m, Model(model));
+  ASSIGN_OR_RETURN(std::optional<std::string> pk, ResolveWhere(*m, where));
+  if (!pk) return std::optional<Fields>();
+  ASSIGN_OR_RETURN(std::optional<Row> row, GetRow(*m, *pk, nullptr));
+  if (!row) return std::optional<Fields>();
+  return std::optional<Fields>(ToFields(*m, *row));
+}
+
+Result<std::vector<Fields>> Transaction::Scan(std::string_view model, const ScanSpec& spec) {
+  RETURN_IF_ERROR(CheckOpen());
+  ASSIGN_OR_RETURN(const ModelInfo* mp, Model(model));
+  const ModelInfo& m = *mp;
+  const std::vector<size_t>* cols = &m.pk;
+  const std::vector<schema::KeyColumn>* key = &m.pk_key;
+  std::string prefix;
+  enum { kRows, kLocators, kIndex } source;
+  if (spec.index.empty()) {
+    source = m.cluster ? kLocators : kRows;
+    prefix = SpacePrefix(m.cluster ? kLocatorSpace : kRowSpace, m.entity);
+  } else {
+    const IndexInfo* found = nullptr;
+    for (const IndexInfo& ix : m.indexes) {
+      if (ColumnNames(m, ix.columns) == spec.index) found = &ix;
+    }
+    if (found == nullptr) {
+      return Status::InvalidArgument("model " + m.name() + " has no index on (" + spec.index + ")");
+    }
+    if (found->building) return Status::Busy("index " + found->name + " is still being built by a migration");
+    source = kIndex;
+    cols = &found->columns;
+    key = &found->key;
+    prefix = SpacePrefix(kIndexSpace, found->id);
+  }
+  auto bound = [&](const std::vector<Value>& vals) -> Result<std::string> {
+    if (vals.size() > cols->size()) {
+      return Status::InvalidArgument("scan bound of " + std::to_string(vals.size()) + " values for " +
+                                     std::to_string(cols->size()) + " key columns");
+    }
+    std::vector<Value> coerced;
+    for (size_t i = 0; i < vals.size(); ++i) {
+      ASSIGN_OR_RETURN(coerced.emplace_back(), Coerce(m, (*cols)[i], vals[i]));
+    }
+    std::string b = prefix;
+    std::vector<schema::KeyColumn> kc(key->begin(), key->begin() + static_cast<std::ptrdiff_t>(vals.size()));
+    RETURN_IF_ERROR(schema::AppendKeyColumns(&b, coerced, kc));
+    return b;
+  };
+  btree::CursorOptions o;
+  o.lower_bound = prefix;
+  o.upper_bound = PrefixEnd(prefix);
+  if (spec.from) {
+    ASSIGN_OR_RETURN(o.lower_bound, bound(*spec.from));
+  }
+  if (spec.to) {
+    ASSIGN_OR_RETURN(std::string hi, bound(*spec.to));
+    o.upper_bound = PrefixEnd(hi);
+  }
+  std::vector<Fields> out;
+  auto it = txn_->NewIterator(o);
+  for (spec.reverse ? it->SeekToLast() : it->SeekToFirst(); it->Valid() && out.size() < spec.limit;
+       spec.reverse ? it->Prev() : it->Next()) {
+    std::optional<Row> row;
+    if (source == kRows) {
+      // The model's range also holds the rows clustered under its rows.
+      std::string_view rest = it->key().substr(prefix.size());
+      std::vector<Value> ignored;
+      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &ignored).Annotate("row key of " + m.name()));
+      if (!rest.empty()) continue;
+      Result<Row> r = DecodeRow(m, it->value());
+      if (!r.ok()) return r.status().Annotate("row of " + m.name());
+      row = std::move(r).value();
+    } else {
+      std::string pk = source == kLocators ? std::string(it->key().substr(prefix.size())) : std::string(it->value());
+      ASSIGN_OR_RETURN(row, GetRow(m, pk, nullptr));
+      if (!row) return Status::Corruption(std::string(source == kIndex ? "index" : "locator") + " entry of " + m.name() + " names a missing row");
+    }
+    out.push_back(ToFields(m, *row));
+  }
+  RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+// ---------------------------------------------------------------- Delete
+
+Status Transaction::Delete(std::string_view model, const Fields& where) {
+  return Run([&]() -> Status {
+    ASSIGN_OR_RETURN(const ModelInfo* m, Model(model));
+    ASSIGN_OR_RETURN(std::optional<std::string> pk, ResolveWhere(*m, where));
+    std::optional<Row> row;
+    if (pk) {
+      ASSIGN_OR_RETURN(row, GetRow(*m, *pk, nullptr));
+    }
+    if (!row) return Status::NotFound("no " + m->name() + " matches the where of the delete");
+    return DeleteRow(*m, *pk, 0);
+  });
+}
+
+Status Transaction::DeleteRow(const ModelInfo& root, std::string_view root_pk, int depth) {
+  if (depth > kMaxCascadeDepth) {
+    return Status::InvalidArgument("cascade deeper than " + std::to_string(kMaxCascadeDepth) + " levels at " +
+                                   root.name());
+  }
+  // Breadth first: a cascade's rows are queued, not recursed into, so a
+  // long chain of self-references does not grow the stack.
+  std::deque<std::pair<const ModelInfo*, std::string>> queue;
+  queue.emplace_back(&root, std::string(root_pk));
+  while (!queue.empty()) {
+    auto [mp, pk] = std::move(queue.front());
+    queue.pop_front();
+    const ModelInfo& m = *mp;
+    std::string key;
+    ASSIGN_OR_RETURN(std::optional<Row> row, GetRow(m, pk, &key));
+    if (!row) continue;  // reached twice through different relations
+    for (const schema::Relation& r : catalog_->schema().relations) {
+      if (r.to.model != m.def->index || r.fk_fields.empty() || r.kind == schema::RelationKind::kManyToMany) continue;
+      ASSIGN_OR_RETURN(std::vector<std::string> children, Children(m, *row, key, r));
+      if (children.empty()) continue;
+      const ModelInfo& child = catalog_->model(r.from.model);
+      switch (r.on_delete) {
+        case schema::ReferentialAction::kRestrict:
+        case schema::ReferentialAction::kNoAction:
+          return Status::InvalidArgument("cannot delete " + m.name() + "(" + Describe(m, m.pk, *row) + "): " +
+                                         std::to_string(children.size()) + " " + child.name() +
+                                         " row(s) reference it through relation " + r.name + " (onDelete: " +
+                                         std::string(schema::ReferentialActionName(r.on_delete)) + ")");
+        case schema::ReferentialAction::kCascade:
+          for (auto& c : children) queue.emplace_back(&child, std::move(c));
+          break;
+        case schema::ReferentialAction::kSetNull:
+        case schema::ReferentialAction::kSetDefault:
+          for (const std::string& c : children) {
+            Row changes(child.fields.size());
+            std::vector<bool> given(child.fields.size(), false);
+            for (schema::FieldIndex f : r.fk_fields) {
+              size_t p = static_cast<size_t>(child.field_position[f.value()]);
+              changes[p] = r.on_delete == schema::ReferentialAction::kSetNull ? Value::Null() : child.defaults[p];
+              given[p] = true;
+            }
+            RETURN_IF_ERROR(UpdateRow(child, c, std::move(changes), std::move(given), depth + 1).status());
+          }
+          break;
+      }
+    }
+    Enter(m);
+    RETURN_IF_ERROR(txn_->Delete(key));
+    if (m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
+    RETURN_IF_ERROR(WriteIndexes(m, &*row, nullptr, pk, {}));
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------- Update
+
+Result<Fields> Transaction::Update(std::string_view model, const Fields& where, const Fields& changes) {
+  return Run([&]() -> Result<Fields> {
+    ASSIGN_OR_RETURN(const ModelInfo* m, Model(model));
+    ASSIGN_OR_RETURN(std::optional<std::string> pk, ResolveWhere(*m, where));
+    Row values;
+    std::vector<bool> given;
+    RETURN_IF_ERROR(Assign(*m, changes, &values, &given));
+    if (!pk) return Status::NotFound("no " + m->name() + " matches the where of the update");
+    ASSIGN_OR_RETURN(Row row, UpdateRow(*m, *pk, std::move(values), std::move(given), 0));
+    return ToFields(*m, row);
+  });
+}
+
+Result<Row> Transaction::UpdateRow(const ModelInfo& m, std::string_view pk_view, Row changes, std::vector<bool> given,
+                                   int depth) {
+  if (depth > kMaxCascadeDepth) {
+    return Status::InvalidArgument("cascade deeper than " + std::to_string(kMaxCascadeDepth) + " levels at " +
+                                   m.name());
+  }
+  const std::string pk(pk_view);
+  std::string old_key;
+  ASSIGN_OR_RETURN(std::optional<Row> found, GetRow(m, pk, &old_key));
+  if (!found) return Status::NotFound("no " + m.name() + " matches the where of the update");
+  const Row before = std::move(*found);
+  Row row = before;
+  // A row that only moves (its clustering parent's key changed) keeps its
+  // @updatedAt: nothing of its own changed.
+  const bool touched = std::find(given.begin(), given.end(), true) != given.end();
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (given[i]) {
+      row[i] = std::move(changes[i]);
+    } else if (touched && m.fields[i].def->updated_at) {
+      row[i] = Value::Int64(NowMicros());
+    }
+  }
+  // A row that, once changed, references its own old key while this update
+  // changes that key follows its relation's onUpdate itself, as SQL's ON
+  // UPDATE does for every row referencing the old key.
+  for (const schema::Relation& r : catalog_->schema().relations) {
+    if (r.from.model != m.def->index || r.to.model != m.def->index || r.fk_fields.empty() ||
+        r.kind == schema::RelationKind::kManyToMany) {
+      continue;
+    }
+    bool names_old_key = true, moved = false;
+    for (size_t j = 0; j < r.fk_fields.size(); ++j) {
+      size_t f = static_cast<size_t>(m.field_position[r.fk_fields[j].value()]);
+      size_t o = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
+      names_old_key = names_old_key && !row[f].is_null() && schema::Compare(row[f], before[o]) == 0;
+      moved = moved || schema::Compare(row[o], before[o]) != 0;
+    }
+    if (!names_old_key || !moved) continue;
+    if (r.on_update == schema::ReferentialAction::kRestrict || r.on_update == schema::ReferentialAction::kNoAction) {
+      return Status::InvalidArgument("cannot change the key of " + m.name() + "(" + Describe(m, m.pk, before) +
+                                     "): it references itself through relation " + r.name + " (onUpdate: " +
+                                     std::string(schema::ReferentialActionName(r.on_update)) + ")");
+    }
+    for (size_t j = 0; j < r.fk_fields.size(); ++j) {
+      size_t f = static_cast<size_t>(m.field_position[r.fk_fields[j].value()]);
+      size_t o = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
+      row[f] = r.on_update == schema::ReferentialAction::kSetNull      ? Value::Null()
+               : r.on_update == schema::ReferentialAction::kSetDefault ? m.defaults[f]
+                                                                       : row[o];
+    }
+  }
+  RETURN_IF_ERROR(CheckRequired(m, row));
+  ASSIGN_OR_RETURN(std::string new_pk, PrimaryKeyBytes(m, row));
+  if (new_pk != pk) {
+    ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, new_pk, nullptr));
+    if (dup) {
+      return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
+                                     "): a row with " + Describe(m, m.pk, row) + " exists");
+    }
+  }
+  for (const IndexInfo& ix : m.indexes) {
+    if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, new_pk, pk));
+  }
+  RETURN_IF_ERROR(CheckForeignKeys(m, row, &before));
+
+  // A clustered row's key starts with its parent's, which may have moved
+  // even when nothing of this row changed: always derive it again.
+  std::string new_key = old_key;
+  if (new_pk != pk || m.cluster) {
+    ASSIGN_OR_RETURN(new_key, RowKey(m, new_pk, &row));
+  }
+
+  // The rows that reference this one, found before anything moves: by the
+  // old key values and under the old row key.
+  struct Referencing {
+    const schema::Relation* rel;
+    std::vector<std::string> children;
+    bool values_changed;
+  };
+  std::vector<Referencing> referencing;
+  for (const schema::Relation& r : catalog_->schema().relations) {
+    if (r.to.model != m.def->index || r.fk_fields.empty() || r.kind == schema::RelationKind::kManyToMany) continue;
+    bool changed = false;
+    for (schema::FieldIndex f : r.referenced_fields) {
+      size_t p = static_cast<size_t>(m.field_position[f.value()]);
+      if (schema::Compare(row[p], before[p]) != 0) changed = true;
+    }
+    const ModelInfo& child = catalog_->model(r.from.model);
+    bool moves_children = child.cluster && child.cluster->relation == r.index && new_key != old_key;
+    if (!changed && !moves_children) continue;
+    ASSIGN_OR_RETURN(std::vector<std::string> children, Children(m, before, old_key, r));
+    if (!children.empty()) referencing.push_back(Referencing{&r, std::move(children), changed});
+  }
+
+  Enter(m);
+  if (new_key != old_key) RETURN_IF_ERROR(txn_->Delete(old_key));
+  if (new_pk != pk && m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
+  RETURN_IF_ERROR(WriteRow(m, row, new_pk, new_key));
+  RETURN_IF_ERROR(WriteIndexes(m, &before, &row, pk, new_pk));
+
+  for (Referencing& ref : referencing) {
+    const schema::Relation& r = *ref.rel;
+    const ModelInfo& child = catalog_->model(r.from.model);
+    if (ref.values_changed) {
+      switch (r.on_update) {
+        case schema::ReferentialAction::kRestrict:
+        case schema::ReferentialAction::kNoAction:
+          return Status::InvalidArgument("cannot change the key of " + m.name() + "(" + Describe(m, m.pk, before) +
+                                         "): " + std::to_string(ref.children.size()) + " " + child.name() +
+                                         " row(s) reference it through relation " + r.name + " (onUpdate: " +
+                                         std::string(schema::ReferentialActionName(r.on_update)) + ")");
+        default:
+          break;
+      }
+    }
+    for (const std::string& c : ref.children) {
+      if (&child == &m && c == pk) continue;  // the row itself: done above
+      Row ch(child.fields.size());
+      std::vector<bool> g(child.fields.size(), false);
+      if (ref.values_changed) {
+        for (size_t j = 0; j < r.fk_fields.size(); ++j) {
+          size_t cp = static_cast<size_t>(child.field_position[r.fk_fields[j].value()]);
+          size_t pp = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
+          g[cp] = true;
+          if (r.on_update == schema::ReferentialAction::kSetNull) {
+            ch[cp] = Value::Null();
+          } else if (r.on_update == schema::ReferentialAction::kSetDefault) {
+            ch[cp] = child.defaults[cp];
+          } else {
+            ch[cp] = row[pp];
+          }
+        }
+      }
+      // With no change of its own, a clustered child still moves: its key
+      // starts with this row's, which changed.
+      RETURN_IF_ERROR(UpdateRow(child, c, std::move(ch), std::move(g), depth + 1).status());
+    }
+  }
+  return row;
+}
+
+}  // namespace ormdb::engine
