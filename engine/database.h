@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "engine/catalog.h"
@@ -180,6 +181,18 @@ class Transaction {
   Status failed_;
   bool done_ = false;
 };
+
+template <typename F>
+auto Transaction::Run(F&& f) -> decltype(f()) {
+  RETURN_IF_ERROR(CheckOpen());
+  auto r = f();
+  if constexpr (std::is_same_v<decltype(r), Status>) {
+    if (!r.ok()) failed_ = r;
+  } else {
+    if (!r.ok()) failed_ = r.status();
+  }
+  return r;
+}
 
 class Database {
  public:

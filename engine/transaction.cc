@@ -1,9 +1,8 @@
-// Transaction: the entity operations, their constraint checks and cascades,
-// and the row-level work of migrations (index backfill, validation, rows
-// copied into a new layout).
+// Transaction: insert, reads and scans, the constraint checks every write
+// makes, and the building blocks (keys, records, indexes) the update and
+// delete paths (cascade.cc) and the migrations (migrate.cc) share.
 #include <algorithm>
 #include <deque>
-#include <type_traits>
 
 #include "engine/database.h"
 #include "engine/generate.h"
@@ -17,13 +16,6 @@ namespace ormdb::engine {
 using schema::StorageType;
 using schema::Value;
 using Row = std::vector<Value>;
-
-namespace {
-
-// Cascades (onDelete / onUpdate) deeper than this are refused rather than
-// followed: a chain of self-references could otherwise recurse without end.
-constexpr int kMaxCascadeDepth = 64;
-}  // namespace
 
 std::string Describe(const ModelInfo& m, const std::vector<size_t>& cols, const Row& row) {
   std::string s;
@@ -92,18 +84,6 @@ void Transaction::Enter(const ModelInfo& m) {
 void Transaction::Leave() {
   for (auto& [entity, gate] : gates_) gate->unlock_shared();
   gates_.clear();
-}
-
-template <typename F>
-auto Transaction::Run(F&& f) -> decltype(f()) {
-  RETURN_IF_ERROR(CheckOpen());
-  auto r = f();
-  if constexpr (std::is_same_v<decltype(r), Status>) {
-    if (!r.ok()) failed_ = r;
-  } else {
-    if (!r.ok()) failed_ = r.status();
-  }
-  return r;
 }
 
 Status Transaction::CheckOpen() const {
@@ -707,231 +687,6 @@ Result<std::vector<Fields>> Transaction::Scan(std::string_view model, const Scan
   }
   RETURN_IF_ERROR(it->status());
   return out;
-}
-
-// ---------------------------------------------------------------- Delete
-
-Status Transaction::Delete(std::string_view model, const Fields& where) {
-  return Run([&]() -> Status {
-    ASSIGN_OR_RETURN(const ModelInfo* m, Model(model));
-    ASSIGN_OR_RETURN(std::optional<std::string> pk, ResolveWhere(*m, where));
-    std::optional<Row> row;
-    if (pk) {
-      ASSIGN_OR_RETURN(row, GetRow(*m, *pk, nullptr));
-    }
-    if (!row) return Status::NotFound("no " + m->name() + " matches the where of the delete");
-    return DeleteRow(*m, *pk, 0);
-  });
-}
-
-Status Transaction::DeleteRow(const ModelInfo& root, std::string_view root_pk, int depth) {
-  if (depth > kMaxCascadeDepth) {
-    return Status::InvalidArgument("cascade deeper than " + std::to_string(kMaxCascadeDepth) + " levels at " +
-                                   root.name());
-  }
-  // Breadth first: a cascade's rows are queued, not recursed into, so a
-  // long chain of self-references does not grow the stack.
-  std::deque<std::pair<const ModelInfo*, std::string>> queue;
-  queue.emplace_back(&root, std::string(root_pk));
-  while (!queue.empty()) {
-    auto [mp, pk] = std::move(queue.front());
-    queue.pop_front();
-    const ModelInfo& m = *mp;
-    std::string key;
-    ASSIGN_OR_RETURN(std::optional<Row> row, GetRow(m, pk, &key));
-    if (!row) continue;  // reached twice through different relations
-    for (const schema::Relation& r : catalog_->schema().relations) {
-      if (r.to.model != m.def->index || r.fk_fields.empty() || r.kind == schema::RelationKind::kManyToMany) continue;
-      ASSIGN_OR_RETURN(std::vector<std::string> children, Children(m, *row, key, r));
-      if (children.empty()) continue;
-      const ModelInfo& child = catalog_->model(r.from.model);
-      switch (r.on_delete) {
-        case schema::ReferentialAction::kRestrict:
-        case schema::ReferentialAction::kNoAction:
-          return Status::InvalidArgument("cannot delete " + m.name() + "(" + Describe(m, m.pk, *row) + "): " +
-                                         std::to_string(children.size()) + " " + child.name() +
-                                         " row(s) reference it through relation " + r.name + " (onDelete: " +
-                                         std::string(schema::ReferentialActionName(r.on_delete)) + ")");
-        case schema::ReferentialAction::kCascade:
-          for (auto& c : children) queue.emplace_back(&child, std::move(c));
-          break;
-        case schema::ReferentialAction::kSetNull:
-        case schema::ReferentialAction::kSetDefault:
-          for (const std::string& c : children) {
-            Row changes(child.fields.size());
-            std::vector<bool> given(child.fields.size(), false);
-            for (schema::FieldIndex f : r.fk_fields) {
-              size_t p = static_cast<size_t>(child.field_position[f.value()]);
-              changes[p] = r.on_delete == schema::ReferentialAction::kSetNull ? Value::Null() : child.defaults[p];
-              given[p] = true;
-            }
-            RETURN_IF_ERROR(UpdateRow(child, c, std::move(changes), std::move(given), depth + 1).status());
-          }
-          break;
-      }
-    }
-    Enter(m);
-    RETURN_IF_ERROR(txn_->Delete(key));
-    if (m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
-    RETURN_IF_ERROR(WriteIndexes(m, &*row, nullptr, pk, {}));
-  }
-  return Status::OK();
-}
-
-// ---------------------------------------------------------------- Update
-
-Result<Fields> Transaction::Update(std::string_view model, const Fields& where, const Fields& changes) {
-  return Run([&]() -> Result<Fields> {
-    ASSIGN_OR_RETURN(const ModelInfo* m, Model(model));
-    ASSIGN_OR_RETURN(std::optional<std::string> pk, ResolveWhere(*m, where));
-    Row values;
-    std::vector<bool> given;
-    RETURN_IF_ERROR(Assign(*m, changes, &values, &given));
-    if (!pk) return Status::NotFound("no " + m->name() + " matches the where of the update");
-    ASSIGN_OR_RETURN(Row row, UpdateRow(*m, *pk, std::move(values), std::move(given), 0));
-    return ToFields(*m, row);
-  });
-}
-
-Result<Row> Transaction::UpdateRow(const ModelInfo& m, std::string_view pk_view, Row changes, std::vector<bool> given,
-                                   int depth) {
-  if (depth > kMaxCascadeDepth) {
-    return Status::InvalidArgument("cascade deeper than " + std::to_string(kMaxCascadeDepth) + " levels at " +
-                                   m.name());
-  }
-  const std::string pk(pk_view);
-  std::string old_key;
-  ASSIGN_OR_RETURN(std::optional<Row> found, GetRow(m, pk, &old_key));
-  if (!found) return Status::NotFound("no " + m.name() + " matches the where of the update");
-  const Row before = std::move(*found);
-  Row row = before;
-  // A row that only moves (its clustering parent's key changed) keeps its
-  // @updatedAt: nothing of its own changed.
-  const bool touched = std::find(given.begin(), given.end(), true) != given.end();
-  for (size_t i = 0; i < row.size(); ++i) {
-    if (given[i]) {
-      row[i] = std::move(changes[i]);
-    } else if (touched && m.fields[i].def->updated_at) {
-      row[i] = Value::Int64(NowMicros());
-    }
-  }
-  // A row that, once changed, references its own old key while this update
-  // changes that key follows its relation's onUpdate itself, as SQL's ON
-  // UPDATE does for every row referencing the old key.
-  for (const schema::Relation& r : catalog_->schema().relations) {
-    if (r.from.model != m.def->index || r.to.model != m.def->index || r.fk_fields.empty() ||
-        r.kind == schema::RelationKind::kManyToMany) {
-      continue;
-    }
-    bool names_old_key = true, moved = false;
-    for (size_t j = 0; j < r.fk_fields.size(); ++j) {
-      size_t f = static_cast<size_t>(m.field_position[r.fk_fields[j].value()]);
-      size_t o = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
-      names_old_key = names_old_key && !row[f].is_null() && schema::Compare(row[f], before[o]) == 0;
-      moved = moved || schema::Compare(row[o], before[o]) != 0;
-    }
-    if (!names_old_key || !moved) continue;
-    if (r.on_update == schema::ReferentialAction::kRestrict || r.on_update == schema::ReferentialAction::kNoAction) {
-      return Status::InvalidArgument("cannot change the key of " + m.name() + "(" + Describe(m, m.pk, before) +
-                                     "): it references itself through relation " + r.name + " (onUpdate: " +
-                                     std::string(schema::ReferentialActionName(r.on_update)) + ")");
-    }
-    for (size_t j = 0; j < r.fk_fields.size(); ++j) {
-      size_t f = static_cast<size_t>(m.field_position[r.fk_fields[j].value()]);
-      size_t o = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
-      row[f] = r.on_update == schema::ReferentialAction::kSetNull      ? Value::Null()
-               : r.on_update == schema::ReferentialAction::kSetDefault ? m.defaults[f]
-                                                                       : row[o];
-    }
-  }
-  RETURN_IF_ERROR(CheckRequired(m, row));
-  ASSIGN_OR_RETURN(std::string new_pk, PrimaryKeyBytes(m, row));
-  if (new_pk != pk) {
-    ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, new_pk, nullptr));
-    if (dup) {
-      return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
-                                     "): a row with " + Describe(m, m.pk, row) + " exists");
-    }
-  }
-  for (const IndexInfo& ix : m.indexes) {
-    if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, new_pk, pk));
-  }
-  RETURN_IF_ERROR(CheckForeignKeys(m, row, &before));
-
-  // A clustered row's key starts with its parent's, which may have moved
-  // even when nothing of this row changed: always derive it again.
-  std::string new_key = old_key;
-  if (new_pk != pk || m.cluster) {
-    ASSIGN_OR_RETURN(new_key, RowKey(m, new_pk, &row));
-  }
-
-  // The rows that reference this one, found before anything moves: by the
-  // old key values and under the old row key.
-  struct Referencing {
-    const schema::Relation* rel;
-    std::vector<std::string> children;
-    bool values_changed;
-  };
-  std::vector<Referencing> referencing;
-  for (const schema::Relation& r : catalog_->schema().relations) {
-    if (r.to.model != m.def->index || r.fk_fields.empty() || r.kind == schema::RelationKind::kManyToMany) continue;
-    bool changed = false;
-    for (schema::FieldIndex f : r.referenced_fields) {
-      size_t p = static_cast<size_t>(m.field_position[f.value()]);
-      if (schema::Compare(row[p], before[p]) != 0) changed = true;
-    }
-    const ModelInfo& child = catalog_->model(r.from.model);
-    bool moves_children = child.cluster && child.cluster->relation == r.index && new_key != old_key;
-    if (!changed && !moves_children) continue;
-    ASSIGN_OR_RETURN(std::vector<std::string> children, Children(m, before, old_key, r));
-    if (!children.empty()) referencing.push_back(Referencing{&r, std::move(children), changed});
-  }
-
-  Enter(m);
-  if (new_key != old_key) RETURN_IF_ERROR(txn_->Delete(old_key));
-  if (new_pk != pk && m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
-  RETURN_IF_ERROR(WriteRow(m, row, new_pk, new_key));
-  RETURN_IF_ERROR(WriteIndexes(m, &before, &row, pk, new_pk));
-
-  for (Referencing& ref : referencing) {
-    const schema::Relation& r = *ref.rel;
-    const ModelInfo& child = catalog_->model(r.from.model);
-    if (ref.values_changed) {
-      switch (r.on_update) {
-        case schema::ReferentialAction::kRestrict:
-        case schema::ReferentialAction::kNoAction:
-          return Status::InvalidArgument("cannot change the key of " + m.name() + "(" + Describe(m, m.pk, before) +
-                                         "): " + std::to_string(ref.children.size()) + " " + child.name() +
-                                         " row(s) reference it through relation " + r.name + " (onUpdate: " +
-                                         std::string(schema::ReferentialActionName(r.on_update)) + ")");
-        default:
-          break;
-      }
-    }
-    for (const std::string& c : ref.children) {
-      if (&child == &m && c == pk) continue;  // the row itself: done above
-      Row ch(child.fields.size());
-      std::vector<bool> g(child.fields.size(), false);
-      if (ref.values_changed) {
-        for (size_t j = 0; j < r.fk_fields.size(); ++j) {
-          size_t cp = static_cast<size_t>(child.field_position[r.fk_fields[j].value()]);
-          size_t pp = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
-          g[cp] = true;
-          if (r.on_update == schema::ReferentialAction::kSetNull) {
-            ch[cp] = Value::Null();
-          } else if (r.on_update == schema::ReferentialAction::kSetDefault) {
-            ch[cp] = child.defaults[cp];
-          } else {
-            ch[cp] = row[pp];
-          }
-        }
-      }
-      // With no change of its own, a clustered child still moves: its key
-      // starts with this row's, which changed.
-      RETURN_IF_ERROR(UpdateRow(child, c, std::move(ch), std::move(g), depth + 1).status());
-    }
-  }
-  return row;
 }
 
 }  // namespace ormdb::engine

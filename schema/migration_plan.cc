@@ -160,31 +160,6 @@ std::string WrittenType(const Schema& s, const Field& f) {
   return std::string(ScalarTypeName(f.scalar)) + (f.uuid_bytes ? " @" + prefix + ".Uuid" : "");
 }
 
-std::string DefaultText(const Field& f) {
-  const DefaultValue& d = f.default_value;
-  const std::string version = d.version != 0 ? std::to_string(d.version) : "";
-  switch (d.kind) {
-    case DefaultKind::kNone: return "";
-    case DefaultKind::kAutoincrement: return "autoincrement()";
-    case DefaultKind::kUuid: return "uuid(" + version + ")";
-    case DefaultKind::kCuid: return "cuid(" + version + ")";
-    case DefaultKind::kNow: return "now()";
-    case DefaultKind::kConstant: break;
-  }
-  const auto& c = d.constant;
-  if (const bool* b = std::get_if<bool>(&c)) return *b ? "true" : "false";
-  if (const int64_t* i = std::get_if<int64_t>(&c)) {
-    return f.scalar == ScalarType::kDateTime ? Quote(FormatTimestampMicros(*i)) : std::to_string(*i);
-  }
-  if (const double* v = std::get_if<double>(&c)) return FormatFloat(*v);
-  if (const std::string* str = std::get_if<std::string>(&c)) {
-    if (f.kind == FieldKind::kEnum || f.scalar == ScalarType::kDecimal) return *str;
-    if (f.scalar == ScalarType::kBytes) return Quote(EncodeBase64(*str));
-    return Quote(*str);
-  }
-  return "?";
-}
-
 // `name "a" -> "b", map none -> "c"`: what changed in a constraint's names.
 std::string NamesChange(const std::string& old_name, const std::string& old_map, const std::string& new_name,
                         const std::string& new_map) {

@@ -14,6 +14,7 @@
 
 #include "schema/migration_plan.h"
 #include "schema/model.h"
+#include "schema/print.h"
 
 // Internal names live in their own namespace: print.cc and others have
 // file-local helpers with the same short names (Quote, Join).
@@ -55,7 +56,6 @@ std::string JoinText(const Schema& s, const Model& m);
 std::string PrismaType(const Schema& s, const Field& f);      // "Int?", "Role"
 std::string StoredTypeText(const Schema& s, const Field& f);  // "BigInt", "String (a UUID, 16 bytes)", "enum Role"
 std::string WrittenType(const Schema& s, const Field& f);     // "String @db.Uuid", "Role"
-std::string DefaultText(const Field& f);                      // "now()", "0", "\"x\"", "" for none
 // `name "a" -> "b", map none -> "c"`: what changed in a constraint's names.
 std::string NamesChange(const std::string& old_name, const std::string& old_map, const std::string& new_name,
                         const std::string& new_map);

@@ -50,6 +50,39 @@ void AppendDoc(std::string* out, const std::string& doc, std::string_view indent
   }
 }
 
+std::string ConstantText(const Field& f) {
+  const auto& c = f.default_value.constant;
+  if (const bool* b = std::get_if<bool>(&c)) return *b ? "true" : "false";
+  if (const int64_t* i = std::get_if<int64_t>(&c)) {
+    return f.scalar == ScalarType::kDateTime ? Quote(FormatTimestampMicros(*i)) : std::to_string(*i);
+  }
+  if (const double* d = std::get_if<double>(&c)) return FormatFloat(*d);
+  if (const std::string* str = std::get_if<std::string>(&c)) {
+    if (f.kind == FieldKind::kEnum || f.scalar == ScalarType::kDecimal) return *str;
+    if (f.scalar == ScalarType::kBytes) return Quote(EncodeBase64(*str));
+    return Quote(*str);
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string DefaultText(const Field& f) {
+  const DefaultValue& d = f.default_value;
+  const std::string version = d.version != 0 ? std::to_string(d.version) : "";
+  switch (d.kind) {
+    case DefaultKind::kNone: return "";
+    case DefaultKind::kAutoincrement: return "autoincrement()";
+    case DefaultKind::kUuid: return "uuid(" + version + ")";
+    case DefaultKind::kCuid: return "cuid(" + version + ")";
+    case DefaultKind::kNow: return "now()";
+    case DefaultKind::kConstant: return ConstantText(f);
+  }
+  return "";
+}
+
+namespace {
+
 class Printer {
  public:
   explicit Printer(const Schema& s) : s_(s), prefix_(s.datasource ? s.datasource->name : "db") {}
@@ -117,35 +150,6 @@ class Printer {
     if (!name.empty()) out += ", name: " + Quote(name);
     if (!map.empty()) out += ", map: " + Quote(map);
     return out;
-  }
-
-  std::string Constant(const Field& f) const {
-    const auto& c = f.default_value.constant;
-    if (const bool* b = std::get_if<bool>(&c)) return *b ? "true" : "false";
-    if (const int64_t* i = std::get_if<int64_t>(&c)) {
-      return f.scalar == ScalarType::kDateTime ? Quote(FormatTimestampMicros(*i)) : std::to_string(*i);
-    }
-    if (const double* d = std::get_if<double>(&c)) return FormatFloat(*d);
-    if (const std::string* str = std::get_if<std::string>(&c)) {
-      if (f.kind == FieldKind::kEnum || f.scalar == ScalarType::kDecimal) return *str;
-      if (f.scalar == ScalarType::kBytes) return Quote(EncodeBase64(*str));
-      return Quote(*str);
-    }
-    return "?";
-  }
-
-  std::string DefaultText(const Field& f) const {
-    const DefaultValue& d = f.default_value;
-    const std::string version = d.version != 0 ? std::to_string(d.version) : "";
-    switch (d.kind) {
-      case DefaultKind::kNone: return "";
-      case DefaultKind::kAutoincrement: return "autoincrement()";
-      case DefaultKind::kUuid: return "uuid(" + version + ")";
-      case DefaultKind::kCuid: return "cuid(" + version + ")";
-      case DefaultKind::kNow: return "now()";
-      case DefaultKind::kConstant: return Constant(f);
-    }
-    return "";
   }
 
   std::string Attributes(const Model& m, const Field& f) const {

@@ -17,4 +17,8 @@ namespace ormdb::schema {
 
 std::string Print(const Schema& schema);
 
+// A field's @default argument as written in a schema: "autoincrement()",
+// "uuid(7)", "now()", a quoted string, 42, true...; empty without a default.
+std::string DefaultText(const Field& f);
+
 }  // namespace ormdb::schema
