@@ -64,6 +64,8 @@ test: asan
 	rm -rf build/cli-smoke
 	./build/release/tools/ormdb --data build/cli-smoke migrate apply --schema tests/data/schemas/blog.prisma --yes
 	./build/release/tools/ormdb --data build/cli-smoke migrate plan --schema tests/data/schemas/blog.prisma
+	./build/release/tools/ormdb --data build/cli-smoke query '{"create":"User","data":{"email":"a@x.org","posts":{"create":{"title":"t","slug":"s"}}}}'
+	./build/release/tools/ormdb --data build/cli-smoke query --explain '{"findMany":"User","include":{"posts":{"include":{"comments":true}}}}'
 	./build/release/tools/ormdb --data build/cli-smoke info
 	./build/release/tools/ormdb --data build/cli-smoke check
 

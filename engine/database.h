@@ -29,6 +29,9 @@
 #include "engine/catalog.h"
 #include "mvcc/store.h"
 #include "mvcc/write_txn.h"
+#include "query/executor.h"
+#include "query/request.h"
+#include "query/result.h"
 #include "schema/migration_plan.h"
 #include "schema/value.h"
 
@@ -90,6 +93,13 @@ class Transaction {
   // Rows in index order.
   Result<std::vector<Fields>> Scan(std::string_view model, const ScanSpec& spec);
 
+  // Runs a graph fetch or a mutation (query/request.h) inside this
+  // transaction. A failed mutation aborts the transaction, as every failed
+  // write does.
+  Result<query::QueryResult> Execute(const query::Request& request, const query::ExecuteOptions& options = {});
+  // The snapshot this transaction reads.
+  mvcc::CommitVersion snapshot_version() const { return txn_->snapshot_version(); }
+
   Result<mvcc::CommitVersion> Commit();
   void Rollback();
 
@@ -97,6 +107,7 @@ class Transaction {
 
  private:
   friend class Database;
+  friend class TxnStorage;
   Transaction(Database* db, std::shared_ptr<const Catalog> catalog, std::unique_ptr<mvcc::WriteTxn> txn);
 
   // Runs an operation; its error aborts the transaction.
@@ -110,6 +121,10 @@ class Transaction {
   Result<schema::Value> Coerce(const ModelInfo& m, size_t pos, const schema::Value& v) const;
   Status FillDefaults(const ModelInfo& m, std::vector<schema::Value>* row, const std::vector<bool>& given);
   Status CheckRequired(const ModelInfo& m, const std::vector<schema::Value>& row) const;
+  // Inserts a row given in storage form (`given` marks the fields set);
+  // returns it as stored.
+  Result<std::vector<schema::Value>> InsertRow(const ModelInfo& m, std::vector<schema::Value> row,
+                                               const std::vector<bool>& given);
 
   Result<std::string> PrimaryKeyBytes(const ModelInfo& m, const std::vector<schema::Value>& row) const;
   // The row key of a row of `m` with primary key `pk` (the locator's for a
@@ -219,6 +234,15 @@ class Database {
   Result<MigrateResult> Migrate(std::string file_name, std::string text, const MigrateOptions& options = {});
   // The migration record stored with a schema version (when, who, the plan).
   Result<std::string> MigrationRecord(uint32_t version);
+
+  // Runs one request given in its JSON text form (docs/query.md) in a
+  // transaction of its own: reads see one snapshot, writes commit (retried
+  // on a conflict, since nothing was acknowledged yet). The result carries
+  // the commit version it was read at or written by.
+  Result<query::QueryResult> Execute(std::string_view json_request, const query::ExecuteOptions& options = {});
+  // Several requests in one transaction, all or nothing.
+  Result<std::vector<query::QueryResult>> ExecuteBatch(const std::vector<std::string>& json_requests,
+                                                       const query::ExecuteOptions& options = {});
 
   // The catalog a row was written under (older versions stay readable).
   Result<std::shared_ptr<const Catalog>> CatalogVersion(uint32_t version) const;

@@ -583,24 +583,28 @@ Result<Fields> Transaction::Insert(std::string_view model, const Fields& values)
     Row row;
     std::vector<bool> given;
     RETURN_IF_ERROR(Assign(m, values, &row, &given));
-    RETURN_IF_ERROR(FillDefaults(m, &row, given));
-    RETURN_IF_ERROR(CheckRequired(m, row));
-    ASSIGN_OR_RETURN(std::string pk, PrimaryKeyBytes(m, row));
-    std::string existing;
-    ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, pk, nullptr));
-    if (dup) {
-      return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
-                                     "): a row with " + Describe(m, m.pk, row) + " exists");
-    }
-    for (const IndexInfo& ix : m.indexes) {
-      if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, pk, pk));
-    }
-    RETURN_IF_ERROR(CheckForeignKeys(m, row, nullptr));
-    ASSIGN_OR_RETURN(std::string key, RowKey(m, pk, &row));
-    RETURN_IF_ERROR(WriteRow(m, row, pk, key));
-    RETURN_IF_ERROR(WriteIndexes(m, nullptr, &row, {}, pk));
+    ASSIGN_OR_RETURN(row, InsertRow(m, std::move(row), given));
     return ToFields(m, row);
   });
+}
+
+Result<Row> Transaction::InsertRow(const ModelInfo& m, Row row, const std::vector<bool>& given) {
+  RETURN_IF_ERROR(FillDefaults(m, &row, given));
+  RETURN_IF_ERROR(CheckRequired(m, row));
+  ASSIGN_OR_RETURN(std::string pk, PrimaryKeyBytes(m, row));
+  ASSIGN_OR_RETURN(std::optional<Row> dup, GetRow(m, pk, nullptr));
+  if (dup) {
+    return Status::InvalidArgument("Unique constraint failed on " + m.name() + "(" + ColumnNames(m, m.pk) +
+                                   "): a row with " + Describe(m, m.pk, row) + " exists");
+  }
+  for (const IndexInfo& ix : m.indexes) {
+    if (ix.kind == IndexInfo::Kind::kUnique) RETURN_IF_ERROR(CheckUnique(m, ix, row, pk, pk));
+  }
+  RETURN_IF_ERROR(CheckForeignKeys(m, row, nullptr));
+  ASSIGN_OR_RETURN(std::string key, RowKey(m, pk, &row));
+  RETURN_IF_ERROR(WriteRow(m, row, pk, key));
+  RETURN_IF_ERROR(WriteIndexes(m, nullptr, &row, {}, pk));
+  return row;
 }
 
 // ---------------------------------------------------------------- Reads

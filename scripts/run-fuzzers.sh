@@ -62,6 +62,9 @@ for t in "${targets[@]}"; do
   if [ "$t" = open_file_fuzzer ] && [ -x "$bin_dir/make_seed_files" ]; then
     "$bin_dir/make_seed_files" "$corpus"
   fi
+  if [ "$t" = result_decoder_fuzzer ] && [ -x "$bin_dir/make_result_seeds" ]; then
+    "$bin_dir/make_result_seeds" "$corpus"
+  fi
   seeds=$(find "$corpus" -type f | wc -l)
   log="$work/$t.log"
 

@@ -1,18 +1,20 @@
 // The ormdb command. Until the server lands it works on a data directory
-// directly: inspect and check it, plan and apply schema migrations, and read
-// or write raw keys of the keyspace.
+// directly: inspect and check it, plan and apply schema migrations, run
+// requests, and read or write raw keys of the keyspace.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 
 #include "btree/check.h"
 #include "engine/database.h"
 #include "util/file.h"
+#include "util/json.h"
 
 namespace {
 
@@ -89,6 +91,11 @@ int main(int argc, char** argv) {
   del->add_option("key", key)->required();
   size_t limit = 20;
   std::string from;
+  auto* query = app.add_subcommand("query", "run requests (docs/query.md) and print their answers as JSON");
+  std::vector<std::string> requests;
+  bool explain = false;
+  query->add_option("request", requests, "JSON requests; none: one per line from standard input");
+  query->add_flag("--explain", explain, "print each request's plan, rows and pages per level");
   auto* scan = app.add_subcommand("scan", "list raw keys in order");
   scan->add_option("--from", from, "first key");
   scan->add_option("--limit", limit, "at most this many")->capture_default_str();
@@ -158,6 +165,35 @@ int main(int argc, char** argv) {
     for (const std::string& f : r->failed) std::printf("rolled back: %s\n", f.c_str());
     std::printf("schema version %u is current.\n", r->version);
     return r->failed.empty() ? 0 : 2;
+  }
+  if (query->parsed()) {
+    // Each request runs in its own transaction; a failed one is reported
+    // and the next one still runs.
+    int rc = 0;
+    auto run = [&](const std::string& text) {
+      if (text.find_first_not_of(" \t\r") == std::string::npos) return;
+      std::string request = text;
+      if (explain) {
+        auto v = ormdb::json::Parse(text);
+        if (v.ok() && v->is_object()) {
+          v->Set("explain", ormdb::json::Value::Bool(true));
+          request = v->ToString();
+        }
+      }
+      auto r = db->Execute(request);
+      if (!r.ok()) {
+        rc = Fail(r.status());
+        return;
+      }
+      if (explain) std::printf("%s", r->explain.c_str());
+      std::printf("%s\n", ormdb::query::ToJson(*r).c_str());
+    };
+    if (requests.empty()) {
+      std::string line;
+      while (std::getline(std::cin, line)) run(line);
+    }
+    for (const std::string& text : requests) run(text);
+    return rc;
   }
   if (put->parsed() || del->parsed()) {
     auto txn = store.BeginWrite();

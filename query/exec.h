@@ -1,0 +1,105 @@
+// The executor's state for one request (private to query/): the read path
+// (executor.cc), aggregates (aggregate.cc) and writes (mutation.cc).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "query/executor.h"
+#include "query/filter.h"
+#include "query/planner.h"
+
+namespace ormdb::query {
+
+// Rows of one level with their storage keys (ScanClustered takes them).
+struct RowSet {
+  std::vector<Row> rows;
+  std::vector<std::string> keys;
+
+  size_t size() const { return rows.size(); }
+  void Add(std::string_view key, Row&& row) {
+    keys.emplace_back(key);
+    rows.push_back(std::move(row));
+  }
+};
+
+// For each parent row, its related rows (indexes into `rows`).
+struct Related {
+  RowSet rows;
+  std::vector<std::vector<uint32_t>> groups;
+  bool shared = false;  // a row may belong to several parents (to-one targets, many-to-many)
+  bool ordered = false; // each group is already in the requested order and windowed
+};
+
+struct LevelStats {
+  std::string path;
+  std::string access;
+  uint64_t read = 0;
+  uint64_t returned = 0;
+  uint64_t pages = 0;
+};
+
+class Exec {
+ public:
+  Exec(Storage& storage, const ExecuteOptions& options, bool explain)
+      : s_(storage), schema_(storage.schema()), options_(options), explain_(explain) {}
+
+  Result<QueryResult> Run(const Request& req);
+
+ private:
+  // ---------------------------------------------------------- reads
+  // The rows of `sel` matching `where`: ordered and, unless `window` is
+  // off, with its distinct, cursor, skip and take applied.
+  Result<RowSet> ReadRoot(const Selection& sel, const Filter& where, bool window);
+  // Which rows match `where` (relation filters answered in batches).
+  Result<std::vector<bool>> EvalWhere(schema::ModelIndex m, const Filter& where, const RowSet& rows);
+  // The rows related to each parent through relation field `f`, those
+  // matching `where`. With `window` (an include's selection) the access may
+  // stop early per parent when its order serves the window.
+  Result<Related> FetchRelated(schema::ModelIndex m, const RowSet& parents, const schema::Field& f,
+                               const Filter& where, const Selection* window, LevelStats* stats);
+  // Visits the rows of `m` whose `cols` equal each key (keys are values by
+  // cols), key by key, through an index on those columns (a full scan when
+  // there is none). Keys holding a null match nothing.
+  using KeyVisitor = std::function<Result<Visit>(size_t key, std::string_view row_key, Row& row)>;
+  Status ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, const std::vector<Row>& keys,
+                  const KeyVisitor& visit, const Selection* order_hint, bool* ordered, std::string* how);
+  Result<std::optional<Row>> FindByKey(schema::ModelIndex m, const std::vector<size_t>& cols, const Row& key);
+  // Orders a group of rows and applies distinct, cursor, skip and take.
+  Status Window(const Selection& sel, const std::vector<Row>& rows, std::vector<uint32_t>* group, bool ordered);
+  // Appends the entity block of `rows` (and, below it, its includes' blocks
+  // and edges) to *out; returns its index.
+  Result<uint32_t> BuildLevel(const Selection& sel, RowSet rows, QueryResult* out);
+  Status ChargeRead(const std::string& path, uint64_t n);
+
+  // ---------------------------------------------------------- aggregates
+  Result<QueryResult> RunCount(const Request& req);
+  Result<QueryResult> RunAggregate(const Request& req);
+  Result<QueryResult> RunGroupBy(const Request& req);
+
+  // ---------------------------------------------------------- writes
+  Result<QueryResult> RunWrite(const Request& req);
+  Result<Row> InsertTree(schema::ModelIndex m, CreateData data, const std::string& path);
+  Result<Row> ApplyUpdate(schema::ModelIndex m, const Row& row, const std::vector<FieldUpdate>& updates);
+  Result<bool> HasDuplicate(schema::ModelIndex m, const CreateData& data);
+  // The written row read back with the request's selection.
+  Result<QueryResult> ReadBack(const Selection& sel, const Row& row);
+
+  Filter KeyFilter(schema::ModelIndex m, const Row& row, const std::vector<size_t>& cols) const;
+  std::string Explain(const Request& req) const;
+  LevelStats* Stats(const std::string& path);
+
+  Storage& s_;
+  const schema::Schema& schema_;
+  const ExecuteOptions& options_;
+  const bool explain_;
+  uint64_t rows_read_ = 0;
+  uint64_t rows_returned_ = 0;
+  std::deque<LevelStats> stats_;  // a deque: Stats() hands out pointers that must stay valid
+  std::map<const Selection*, std::optional<Row>> cursor_rows_;  // the row each cursor names (none: gone)
+};
+
+}  // namespace ormdb::query

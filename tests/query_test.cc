@@ -1,0 +1,375 @@
+// Graph fetches and mutations through the embedded API, as an ORM sends
+// them: the JSON request in, nested JSON (from the blocks) out. Each test is
+// one behaviour; the differential test against SQLite covers the space of
+// requests at random.
+#include <gtest/gtest.h>
+
+#include "engine/database.h"
+#include "query/parser.h"
+#include "query/result.h"
+#include "tests/test_util.h"
+#include "util/json.h"
+
+namespace ormdb::engine {
+namespace {
+
+constexpr char kSchema[] = R"(
+enum Role {
+  READER
+  AUTHOR
+  ADMIN @map("administrator")
+}
+
+model User {
+  id       Int       @id @default(autoincrement())
+  email    String    @unique
+  name     String?
+  role     Role      @default(READER)
+  karma    Int       @default(0)
+  posts    Post[]
+  comments Comment[]
+  profile  Profile?
+}
+
+model Profile {
+  id     Int    @id @default(autoincrement())
+  bio    String
+  user   User   @relation(fields: [userId], references: [id], onDelete: Cascade)
+  userId Int    @unique
+}
+
+model Post {
+  id        Int       @id @default(autoincrement())
+  title     String
+  published Boolean   @default(false)
+  views     BigInt    @default(0)
+  score     Float?
+  author    User      @relation(fields: [authorId], references: [id], onDelete: Cascade)
+  authorId  Int
+  comments  Comment[]
+  tags      Tag[]
+  createdAt DateTime  @default(now())
+
+  @@index([authorId, createdAt])
+  @@cluster(author)
+}
+
+model Comment {
+  id       Int       @id @default(autoincrement())
+  body     String
+  post     Post      @relation(fields: [postId], references: [id], onDelete: Cascade)
+  postId   Int
+  author   User      @relation(fields: [authorId], references: [id], onDelete: Cascade)
+  authorId Int
+  parent   Comment?  @relation("Replies", fields: [parentId], references: [id])
+  parentId Int?
+  replies  Comment[] @relation("Replies")
+}
+
+model Tag {
+  id    Int    @id @default(autoincrement())
+  label String @unique
+  posts Post[]
+}
+)";
+
+class QueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DatabaseOptions o;
+    o.store.tree.direct_io = false;
+    o.store.log.sync = false;
+    auto db = Database::Open(dir_.path(), o);
+    ASSERT_OK(db.status());
+    db_ = std::move(db).value();
+    ASSERT_OK(db_->InstallSchema("schema.prisma", kSchema).status());
+  }
+
+  // The request's answer as nested JSON; fails the test on an error.
+  std::string Run(std::string_view request) {
+    Result<query::QueryResult> r = db_->Execute(request);
+    EXPECT_TRUE(r.ok()) << request << "\n" << r.status().ToString();
+    if (!r.ok()) return "";
+    // Every answer survives the byte layout unchanged.
+    std::string bytes = r->Encode();
+    Result<query::QueryResult> back = query::QueryResult::Decode(bytes);
+    EXPECT_TRUE(back.ok()) << back.status().ToString();
+    if (back.ok()) {
+      EXPECT_EQ(query::ToJson(*back), query::ToJson(*r));
+    }
+    return query::ToJson(*r);
+  }
+
+  Status Fail(std::string_view request) {
+    Result<query::QueryResult> r = db_->Execute(request);
+    EXPECT_FALSE(r.ok()) << request << " answered " << (r.ok() ? query::ToJson(*r) : "");
+    return r.ok() ? Status::OK() : r.status();
+  }
+
+  // A small blog: two users, three posts, comments and a reply, tags.
+  void Seed() {
+    Run(R"({"create":"User","data":{"email":"ada@x.org","name":"Ada","role":"ADMIN",
+            "profile":{"create":{"bio":"math"}},
+            "posts":{"create":[
+              {"title":"Engines","published":true,"views":10,"createdAt":"2024-01-02T00:00:00Z",
+               "tags":{"create":[{"label":"math"},{"label":"machines"}]}},
+              {"title":"Notes","published":false,"views":3,"createdAt":"2024-01-01T00:00:00Z"}]}}})");
+    Run(R"({"create":"User","data":{"email":"bob@x.org","name":null,
+            "posts":{"create":{"title":"Hello","published":true,"views":7,"score":1.5,
+                               "createdAt":"2024-01-03T00:00:00Z","tags":{"connect":{"label":"math"}}}}}})");
+    // Comments: on Ada's "Engines" (post 1) by Bob, a reply by Ada; on Bob's post by Ada.
+    Run(R"({"create":"Comment","data":{"body":"nice","postId":1,"authorId":2}})");
+    Run(R"({"create":"Comment","data":{"body":"thanks","postId":1,"authorId":1,"parentId":1}})");
+    Run(R"({"create":"Comment","data":{"body":"hi bob","postId":3,"authorId":1}})");
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(QueryTest, FindUniqueByPrimaryKeyOrUniqueField) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findUnique":"User","where":{"id":2},"select":{"email":true}})"), R"({"email":"bob@x.org"})");
+  EXPECT_EQ(Run(R"({"findUnique":"User","where":{"email":"ada@x.org"},"select":{"id":true,"role":true}})"),
+            R"({"id":1,"role":"ADMIN"})");
+  EXPECT_EQ(Run(R"({"findUnique":"User","where":{"id":99}})"), "null");
+}
+
+TEST_F(QueryTest, FindUniqueNeedsAUniqueKey) {
+  Status st = Fail(R"({"findUnique":"User","where":{"name":"Ada"}})");
+  EXPECT_NE(st.message().find("where: must name a unique key of User with equalities: (id) or (email)"),
+            std::string::npos)
+      << st.ToString();
+}
+
+TEST_F(QueryTest, ErrorsNameThePathInsideTheRequest) {
+  Status st = Fail(R"({"findMany":"User","include":{"posts":{"where":{"title":42}}}})");
+  EXPECT_NE(st.message().find("include.posts.where.title: expected String, got 42"), std::string::npos)
+      << st.ToString();
+  st = Fail(R"({"findMany":"User","include":{"postz":true}})");
+  EXPECT_NE(st.message().find("include.postz: model User has no field \"postz\""), std::string::npos) << st.ToString();
+  st = Fail(R"({"findMany":"Nobody"})");
+  EXPECT_NE(st.message().find("findMany: unknown model \"Nobody\""), std::string::npos) << st.ToString();
+  st = Fail(R"({"findMany":"User","where":{"role":"KING"}})");
+  EXPECT_NE(st.message().find("where.role: expected Role, got \"KING\""), std::string::npos) << st.ToString();
+  st = Fail(R"({"findMany":"User","take":"ten"})");
+  EXPECT_NE(st.message().find("take: expected an integer"), std::string::npos) << st.ToString();
+  st = Fail(R"({"findMany":"User","where":{"id":1},)");
+  EXPECT_NE(st.message().find("JSON at line 1"), std::string::npos) << st.ToString();
+}
+
+TEST_F(QueryTest, IncludeNestsToAnyDepthWithoutDuplicatingRows) {
+  Seed();
+  EXPECT_EQ(
+      Run(R"({"findMany":"User","select":{"email":true,
+              "posts":{"select":{"title":true,"comments":{"select":{"body":true,"author":{"select":{"email":true}}}}}}}})"),
+      R"([{"email":"ada@x.org","posts":[{"title":"Engines","comments":[{"body":"nice","author":{"email":"bob@x.org"}},)"
+      R"({"body":"thanks","author":{"email":"ada@x.org"}}]},{"title":"Notes","comments":[]}]},)"
+      R"({"email":"bob@x.org","posts":[{"title":"Hello","comments":[{"body":"hi bob","author":{"email":"ada@x.org"}}]}]}])");
+}
+
+TEST_F(QueryTest, ToOneIncludesAreObjectsOrNull) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"profile":{"select":{"bio":true}}}})"),
+            R"([{"id":1,"profile":{"bio":"math"}},{"id":2,"profile":null}])");
+  EXPECT_EQ(Run(R"({"findMany":"Comment","select":{"id":true,"parent":{"select":{"id":true}}}})"),
+            R"([{"id":1,"parent":null},{"id":2,"parent":{"id":1}},{"id":3,"parent":null}])");
+}
+
+TEST_F(QueryTest, ManyToManyIncludesGoThroughTheJoinModel) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"Tag","select":{"label":true,"posts":{"select":{"title":true}}}})"),
+            R"([{"label":"math","posts":[{"title":"Engines"},{"title":"Hello"}]},)"
+            R"({"label":"machines","posts":[{"title":"Engines"}]}])");
+  EXPECT_EQ(Run(R"({"findUnique":"Post","where":{"id":1},"select":{"tags":{"select":{"label":true},"orderBy":{"label":"asc"}}}})"),
+            R"({"tags":[{"label":"machines"},{"label":"math"}]})");
+}
+
+TEST_F(QueryTest, PerParentOrderTakeAndSkipOnIncludes) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"posts":{"select":{"title":true},
+                    "orderBy":{"createdAt":"desc"},"take":1}}})"),
+            R"([{"id":1,"posts":[{"title":"Engines"}]},{"id":2,"posts":[{"title":"Hello"}]}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"posts":{"select":{"title":true},
+                    "orderBy":{"createdAt":"asc"},"skip":1}}})"),
+            R"([{"id":1,"posts":[{"title":"Engines"}]},{"id":2,"posts":[]}])");
+}
+
+TEST_F(QueryTest, RootOrderPagingCursorAndNegativeTake) {
+  for (int i = 1; i <= 10; ++i) {
+    Run(R"({"create":"User","data":{"email":"u)" + std::to_string(i) + R"(@x.org","karma":)" +
+        std::to_string(i % 3) + "}}");
+  }
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"id":{"gt":3}},"orderBy":{"id":"asc"},"take":3,"select":{"id":true}})"),
+            R"([{"id":4},{"id":5},{"id":6}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","orderBy":[{"karma":"desc"},{"id":"asc"}],"take":4,"select":{"id":true}})"),
+            R"([{"id":2},{"id":5},{"id":8},{"id":1}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","cursor":{"id":5},"skip":1,"take":2,"select":{"id":true}})"),
+            R"([{"id":6},{"id":7}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","cursor":{"id":5},"take":-2,"select":{"id":true}})"),
+            R"([{"id":4},{"id":5}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","cursor":{"id":50},"take":2,"select":{"id":true}})"), "[]");
+  EXPECT_EQ(Run(R"({"findMany":"User","distinct":["karma"],"select":{"karma":true}})"),
+            R"([{"karma":1},{"karma":2},{"karma":0}])");
+  EXPECT_EQ(Run(R"({"findFirst":"User","orderBy":{"id":"desc"},"select":{"id":true}})"), R"({"id":10})");
+}
+
+TEST_F(QueryTest, ScalarFiltersFollowSqlNullSemantics) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"name":null},"select":{"id":true}})"), R"([{"id":2}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"name":{"not":"Ada"}},"select":{"id":true}})"), "[]");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"NOT":{"name":"Ada"}},"select":{"id":true}})"), "[]");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"OR":[{"name":{"startsWith":"a","mode":"insensitive"}},{"name":null}]},"select":{"id":true}})"),
+            R"([{"id":1},{"id":2}])");
+  EXPECT_EQ(Run(R"({"findMany":"Post","where":{"views":{"gte":5,"lt":10}},"select":{"id":true}})"), R"([{"id":3}])");
+  EXPECT_EQ(Run(R"({"findMany":"Post","where":{"title":{"in":["Notes","Hello"]}},"select":{"id":true}})"),
+            R"([{"id":2},{"id":3}])");
+  EXPECT_EQ(Run(R"({"findMany":"Post","where":{"title":{"contains":"ll"}},"select":{"id":true}})"), R"([{"id":3}])");
+  EXPECT_EQ(Run(R"({"findMany":"Post","where":{"createdAt":{"gt":"2024-01-01T12:00:00Z"}},"select":{"id":true}})"),
+            R"([{"id":1},{"id":3}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"role":{"in":["ADMIN"]}},"select":{"id":true}})"), R"([{"id":1}])");
+}
+
+TEST_F(QueryTest, RelationFiltersSomeEveryNoneIsAndIsNot) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"posts":{"some":{"published":false}}},"select":{"id":true}})"),
+            R"([{"id":1}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"posts":{"every":{"published":true}}},"select":{"id":true}})"),
+            R"([{"id":2}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"comments":{"none":{}}},"select":{"id":true}})"), "[]");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"profile":{"is":null}},"select":{"id":true}})"), R"([{"id":2}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","where":{"profile":{"isNot":null}},"select":{"id":true}})"), R"([{"id":1}])");
+  EXPECT_EQ(Run(R"({"findMany":"Comment","where":{"post":{"author":{"email":"bob@x.org"}}},"select":{"id":true}})"),
+            R"([{"id":3}])");
+  EXPECT_EQ(Run(R"({"findMany":"Post","where":{"tags":{"some":{"label":"machines"}}},"select":{"id":true}})"),
+            R"([{"id":1}])");
+}
+
+TEST_F(QueryTest, RelationCountsAndWhereOnIncludes) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"_count":{"select":{"posts":true,"comments":true}}}})"),
+            R"([{"id":1,"_count":{"posts":2,"comments":2}},{"id":2,"_count":{"posts":1,"comments":1}}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"_count":{"select":{"posts":{"where":{"published":true}}}}}})"),
+            R"([{"id":1,"_count":{"posts":1}},{"id":2,"_count":{"posts":1}}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"posts":{"where":{"published":false},"select":{"id":true}}}})"),
+            R"([{"id":1,"posts":[{"id":2}]},{"id":2,"posts":[]}])");
+}
+
+TEST_F(QueryTest, CountAggregateAndGroupBy) {
+  Seed();
+  EXPECT_EQ(Run(R"({"count":"Post","where":{"published":true}})"), "2");
+  EXPECT_EQ(Run(R"({"aggregate":"Post","_count":{"_all":true,"score":true},"_sum":{"views":true},"_avg":{"views":true},"_min":{"title":true},"_max":{"createdAt":true}})"),
+            R"({"_count":{"_all":3,"score":1},"_sum":{"views":20},"_avg":{"views":6.666666666666667},)"
+            R"("_min":{"title":"Engines"},"_max":{"createdAt":"2024-01-03T00:00:00Z"}})");
+  EXPECT_EQ(Run(R"({"groupBy":"Post","by":["authorId"],"_count":{"_all":true},"_sum":{"views":true},"orderBy":{"authorId":"desc"}})"),
+            R"([{"authorId":2,"_count":{"_all":1},"_sum":{"views":7}},{"authorId":1,"_count":{"_all":2},"_sum":{"views":13}}])");
+}
+
+TEST_F(QueryTest, UpdateOperatorsUpsertAndErrors) {
+  Seed();
+  EXPECT_EQ(Run(R"({"update":"Post","where":{"id":1},"data":{"views":{"increment":5},"title":"Engines!"},"select":{"views":true,"title":true}})"),
+            R"({"title":"Engines!","views":15})");  // in declaration order
+  EXPECT_EQ(Run(R"({"update":"User","where":{"id":1},"data":{"karma":{"decrement":3}},"select":{"karma":true}})"),
+            R"({"karma":-3})");
+  EXPECT_EQ(Run(R"({"update":"Post","where":{"id":3},"data":{"score":{"multiply":4}},"select":{"score":true}})"),
+            R"({"score":6})");
+  EXPECT_EQ(Run(R"({"updateMany":"Post","where":{"published":true},"data":{"published":false}})"), R"({"count":2})");
+  EXPECT_EQ(Run(R"({"upsert":"Tag","where":{"label":"new"},"create":{"label":"new"},"update":{},"select":{"id":true}})"),
+            R"({"id":3})");
+  EXPECT_EQ(Run(R"({"upsert":"Tag","where":{"label":"new"},"create":{"label":"new"},"update":{"label":"newer"},"select":{"id":true,"label":true}})"),
+            R"({"id":3,"label":"newer"})");
+  Status st = Fail(R"({"update":"User","where":{"id":42},"data":{"karma":1}})");
+  EXPECT_TRUE(st.IsNotFound()) << st.ToString();
+  st = Fail(R"({"update":"User","where":{"id":1},"data":{"karma":{"divide":0}}})");
+  EXPECT_NE(st.message().find("data.karma: division by zero"), std::string::npos) << st.ToString();
+  st = Fail(R"({"update":"User","where":{"id":2},"data":{"email":"ada@x.org"}})");
+  EXPECT_NE(st.message().find("Unique constraint failed on User(email)"), std::string::npos) << st.ToString();
+}
+
+TEST_F(QueryTest, DeleteReturnsTheRowAndCascades) {
+  Seed();
+  EXPECT_EQ(Run(R"({"delete":"User","where":{"id":1},"select":{"email":true}})"), R"({"email":"ada@x.org"})");
+  EXPECT_EQ(Run(R"({"count":"Post"})"), "1");
+  EXPECT_EQ(Run(R"({"count":"Comment"})"), "0");  // Ada's posts' comments, and Ada's comment on Bob's post
+  EXPECT_EQ(Run(R"({"deleteMany":"Tag","where":{"label":{"startsWith":"ma"}}})"), R"({"count":2})");
+  EXPECT_TRUE(Fail(R"({"delete":"User","where":{"id":1}})").IsNotFound());
+}
+
+TEST_F(QueryTest, CreateManySkipsDuplicatesWhenAsked) {
+  EXPECT_EQ(Run(R"({"createMany":"Tag","data":[{"label":"a"},{"label":"b"}]})"), R"({"count":2})");
+  EXPECT_EQ(Run(R"({"createMany":"Tag","data":[{"label":"a"},{"label":"c"}],"skipDuplicates":true})"),
+            R"({"count":1})");
+  Status st = Fail(R"({"createMany":"Tag","data":[{"label":"d"},{"label":"a"}]})");
+  EXPECT_NE(st.message().find("Unique constraint failed on Tag(label)"), std::string::npos) << st.ToString();
+  EXPECT_EQ(Run(R"({"count":"Tag"})"), "3");  // the failed createMany wrote nothing
+}
+
+TEST_F(QueryTest, NestedConnectOfAMissingRowFailsTheWholeCreate) {
+  Status st = Fail(R"({"create":"User","data":{"email":"c@x.org","posts":{"create":{"title":"t","tags":{"connect":{"label":"none"}}}}}})");
+  EXPECT_NE(st.message().find("data.posts.create.tags.connect: no Tag with label = \"none\" to connect"),
+            std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(Run(R"({"count":"User"})"), "0");
+}
+
+TEST_F(QueryTest, InteractiveTransactionSeesItsOwnWritesAndRollsBack) {
+  Seed();
+  auto txn = db_->Begin();
+  auto parse = [&](std::string_view text) {
+    Result<query::Request> r = query::ParseRequest(text, txn->catalog().schema());
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return std::move(r).value();
+  };
+  ASSERT_OK(txn->Execute(parse(R"({"create":"Tag","data":{"label":"tmp"}})")).status());
+  Result<query::QueryResult> seen = txn->Execute(parse(R"({"count":"Tag"})"));
+  ASSERT_OK(seen.status());
+  EXPECT_EQ(query::ToJson(*seen), "3");
+  txn->Rollback();
+  EXPECT_EQ(Run(R"({"count":"Tag"})"), "2");
+}
+
+TEST_F(QueryTest, BatchIsAllOrNothing) {
+  Seed();
+  auto r = db_->ExecuteBatch({R"({"create":"Tag","data":{"label":"x"}})", R"({"create":"Tag","data":{"label":"math"}})"});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(Run(R"({"count":"Tag"})"), "2");
+  r = db_->ExecuteBatch({R"({"create":"Tag","data":{"label":"x"}})", R"({"count":"Tag"})"});
+  ASSERT_OK(r.status());
+  EXPECT_EQ(query::ToJson((*r)[1]), "3");
+}
+
+TEST_F(QueryTest, ExplainShowsTheAccessPerLevelWithRowsAndPages) {
+  Seed();
+  Result<query::QueryResult> r = db_->Execute(
+      R"({"findMany":"User","where":{"id":{"gte":1}},"orderBy":{"id":"asc"},"take":10,"explain":true,
+          "include":{"posts":{"include":{"comments":true,"tags":true}},"profile":true}})");
+  ASSERT_OK(r.status());
+  const std::string& e = r->explain;
+  EXPECT_NE(e.find("root: index User(id) [(1) .. +inf), in order"), std::string::npos) << e;
+  EXPECT_NE(e.find("posts: clustered under User"), std::string::npos) << e;
+  EXPECT_NE(e.find("posts.comments: index ranges on Comment(postId)"), std::string::npos) << e;
+  EXPECT_NE(e.find("posts.tags: through _PostToTag"), std::string::npos) << e;
+  EXPECT_NE(e.find("profile: unique lookups on Profile(userId)"), std::string::npos) << e;
+  EXPECT_NE(e.find("rows read"), std::string::npos) << e;
+}
+
+TEST_F(QueryTest, RowBudgetStopsARunawayRequest) {
+  Seed();
+  query::ExecuteOptions o;
+  o.max_rows_read = 2;
+  Result<query::QueryResult> r = db_->Execute(R"({"findMany":"User","include":{"posts":true}})", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("row budget"), std::string::npos) << r.status().ToString();
+}
+
+TEST_F(QueryTest, ResultVersionIsTheSnapshotOrTheCommit) {
+  Result<query::QueryResult> w = db_->Execute(R"({"create":"Tag","data":{"label":"v"}})");
+  ASSERT_OK(w.status());
+  Result<query::QueryResult> r = db_->Execute(R"({"findMany":"Tag"})");
+  ASSERT_OK(r.status());
+  EXPECT_GT(w->version, 0u);
+  EXPECT_EQ(r->version, w->version);
+}
+
+}  // namespace
+}  // namespace ormdb::engine
