@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/database.h"
+#include "query/binary_form.h"
 #include "query/parser.h"
 #include "query/result.h"
 #include "tests/test_util.h"
@@ -369,6 +370,41 @@ TEST_F(QueryTest, ResultVersionIsTheSnapshotOrTheCommit) {
   ASSERT_OK(r.status());
   EXPECT_GT(w->version, 0u);
   EXPECT_EQ(r->version, w->version);
+}
+
+TEST_F(QueryTest, BinaryFormBindsAndAnswersLikeTheText) {
+  Seed();
+  const char* text = R"({"findMany":"User","where":{"karma":{"gte":-1},"name":{"not":null}},"orderBy":{"id":"desc"},
+                         "include":{"posts":{"where":{"OR":[{"score":{"lt":100.5}},{"score":null}]},"take":1}}})";
+  Result<json::Value> v = json::Parse(text);
+  ASSERT_OK(v.status());
+  const std::string bytes = query::EncodeBinaryRequest(*v);
+  Result<json::Value> back = query::DecodeBinaryRequest(bytes);
+  ASSERT_OK(back.status());
+  EXPECT_TRUE(*back == *v);
+  auto txn = db_->Begin();
+  Result<query::Request> req = query::ParseBinaryRequest(bytes, txn->catalog().schema());
+  ASSERT_OK(req.status());
+  Result<query::QueryResult> r = txn->Execute(*req);
+  ASSERT_OK(r.status());
+  txn->Rollback();
+  EXPECT_EQ(query::ToJson(*r), Run(text));
+}
+
+TEST_F(QueryTest, BinaryFormRejectsDamageWithTheByteOffset) {
+  Result<json::Value> v = json::Parse(R"({"findMany":"User","take":5})");
+  ASSERT_OK(v.status());
+  std::string bytes = query::EncodeBinaryRequest(*v);
+  // Cut anywhere: an error naming a byte, never a crash.
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Result<json::Value> r = query::DecodeBinaryRequest(std::string_view(bytes).substr(0, n));
+    ASSERT_FALSE(r.ok()) << n;
+  }
+  std::string bad = bytes;
+  bad[5] = 9;  // an unknown tag where the request's object starts
+  EXPECT_EQ(query::DecodeBinaryRequest(bad).status().message(), "binary request at byte 5: unknown tag 9");
+  EXPECT_TRUE(query::DecodeBinaryRequest(bytes + "x").status().message().find("bytes after the request") !=
+              std::string::npos);
 }
 
 }  // namespace
