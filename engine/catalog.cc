@@ -332,6 +332,31 @@ Status Catalog::Layout() {
       at = &models_[at->cluster->parent];
     }
   }
+  // What the query planner may use, per model: the primary key, then the
+  // indexes readers may use (not those a migration is still building).
+  for (ModelInfo& m : models_) {
+    query::IndexDesc pk;
+    pk.handle = query::IndexDesc::kPrimaryKey;
+    std::string cols;
+    for (size_t c : m.pk) cols += (cols.empty() ? "" : ",") + m.fields[c].def->name;
+    pk.name = m.def->name + "(" + cols + ")";
+    pk.columns = m.pk;
+    for (const schema::KeyColumn& k : m.pk_key) pk.order.push_back(k.order);
+    pk.unique = true;
+    pk.primary = true;
+    m.query_indexes.push_back(std::move(pk));
+    for (size_t i = 0; i < m.indexes.size(); ++i) {
+      const IndexInfo& ix = m.indexes[i];
+      if (ix.building) continue;
+      query::IndexDesc d;
+      d.handle = static_cast<int>(i);
+      d.name = ix.name;
+      d.columns = ix.columns;
+      for (const schema::KeyColumn& k : ix.key) d.order.push_back(k.order);
+      d.unique = ix.kind == IndexInfo::Kind::kUnique;
+      m.query_indexes.push_back(std::move(d));
+    }
+  }
   return Status::OK();
 }
 

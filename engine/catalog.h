@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "query/storage.h"
 #include "schema/key_codec.h"
 #include "schema/model.h"
 #include "schema/record.h"
@@ -93,6 +94,7 @@ struct ModelInfo {
   std::optional<ClusterInfo> cluster;
   std::optional<schema::RecordLayout> layout;  // always set once built
   std::vector<schema::Value> defaults;       // per field: its constant default, else null
+  std::vector<query::IndexDesc> query_indexes;  // for the planner: the primary key, then usable indexes
 
   const std::string& name() const { return def->name; }
   // Position of a stored field by its schema name.

@@ -11,30 +11,7 @@ using query::Row;
 using query::Visit;
 
 std::span<const query::IndexDesc> TxnStorage::Indexes(schema::ModelIndex mi) const {
-  auto it = indexes_.find(mi.value());
-  if (it != indexes_.end()) return it->second;
-  const ModelInfo& m = txn_->catalog_->model(mi);
-  std::vector<query::IndexDesc> out;
-  query::IndexDesc pk;
-  pk.handle = query::IndexDesc::kPrimaryKey;
-  pk.name = m.name() + "(" + ColumnNames(m, m.pk) + ")";
-  pk.columns = m.pk;
-  for (const schema::KeyColumn& k : m.pk_key) pk.order.push_back(k.order);
-  pk.unique = true;
-  pk.primary = true;
-  out.push_back(std::move(pk));
-  for (size_t i = 0; i < m.indexes.size(); ++i) {
-    const IndexInfo& ix = m.indexes[i];
-    if (ix.building) continue;  // readers may not use it until it is whole
-    query::IndexDesc d;
-    d.handle = static_cast<int>(i);
-    d.name = ix.name;
-    d.columns = ix.columns;
-    for (const schema::KeyColumn& k : ix.key) d.order.push_back(k.order);
-    d.unique = ix.kind == IndexInfo::Kind::kUnique;
-    out.push_back(std::move(d));
-  }
-  return indexes_.emplace(mi.value(), std::move(out)).first->second;
+  return txn_->catalog_->model(mi).query_indexes;
 }
 
 bool TxnStorage::ClusteredUnder(schema::ModelIndex child, schema::RelationIndex r) const {

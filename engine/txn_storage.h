@@ -35,7 +35,6 @@ class TxnStorage final : public query::Storage {
   Status CheckTypes(const ModelInfo& m, const query::Row& values, const std::vector<bool>& given) const;
 
   Transaction* txn_;
-  mutable std::map<uint64_t, std::vector<query::IndexDesc>> indexes_;  // by model position
 };
 
 }  // namespace ormdb::engine
