@@ -71,6 +71,21 @@ Status Transaction::DeleteRow(const ModelInfo& root, std::string_view root_pk, i
           break;
         case schema::ReferentialAction::kSetNull:
         case schema::ReferentialAction::kSetDefault:
+          if (r.on_delete == schema::ReferentialAction::kSetDefault) {
+            // A default that names this very row would leave the children
+            // pointing at a row that is gone (PostgreSQL refuses it too).
+            bool names_this_row = true;
+            for (size_t j = 0; j < r.fk_fields.size(); ++j) {
+              size_t p = static_cast<size_t>(child.field_position[r.fk_fields[j].value()]);
+              size_t q = static_cast<size_t>(m.field_position[r.referenced_fields[j].value()]);
+              names_this_row = names_this_row && schema::Compare(child.defaults[p], (*row)[q]) == 0;
+            }
+            if (names_this_row) {
+              return Status::InvalidArgument("cannot delete " + m.name() + "(" + Describe(m, m.pk, *row) + "): " +
+                                             child.name() + " rows reference it through relation " + r.name +
+                                             " (onDelete: SetDefault), and their default names this same row");
+            }
+          }
           for (const std::string& c : children) {
             Row changes(child.fields.size());
             std::vector<bool> given(child.fields.size(), false);

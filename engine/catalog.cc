@@ -332,6 +332,9 @@ Status Catalog::Layout() {
       at = &models_[at->cluster->parent];
     }
   }
+  for (ModelInfo& m : models_) {
+    if (m.cluster) models_[m.cluster->parent].has_clustered_children = true;
+  }
   // What the query planner may use, per model: the primary key, then the
   // indexes readers may use (not those a migration is still building).
   for (ModelInfo& m : models_) {

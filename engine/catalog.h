@@ -92,6 +92,7 @@ struct ModelInfo {
   std::vector<schema::KeyColumn> pk_key;
   std::vector<IndexInfo> indexes;
   std::optional<ClusterInfo> cluster;
+  bool has_clustered_children = false;       // some model is stored under this one's rows
   std::optional<schema::RecordLayout> layout;  // always set once built
   std::vector<schema::Value> defaults;       // per field: its constant default, else null
   std::vector<query::IndexDesc> query_indexes;  // for the planner: the primary key, then usable indexes

@@ -26,6 +26,25 @@ uint64_t TxnStorage::PagesRead() const {
 
 namespace {
 
+// Moves a forward iterator to the first key >= target. Rows stored together
+// (a parent's clustered children, the next parent's range) usually begin a
+// few entries on, so stepping beats a seek from the root; a longer way is
+// one seek.
+void SeekForward(mvcc::TxnIterator* it, std::string_view target) {
+  constexpr int kMaxSteps = 8;
+  if (it->Valid() && it->key() <= target) {
+    for (int i = 0; i < kMaxSteps && it->Valid(); ++i) {
+      if (it->key() >= target) return;
+      it->Next();
+    }
+    if (!it->Valid()) return;  // ran off the end: nothing at or after target
+  }
+  if (!it->Valid() || it->key() < target) {
+    it->Seek(target);
+    return;
+  }
+}
+
 // The bytes of a key bound: the prefix, then the bound's columns.
 Result<std::string> BoundKey(const std::string& prefix, const query::KeyBound& b,
                              const std::vector<schema::KeyColumn>& key, const ModelInfo& m) {
@@ -49,6 +68,7 @@ Status TxnStorage::Scan(schema::ModelIndex mi, int index, std::span<const query:
   enum { kRows, kLocators, kIndex } source;
   std::string prefix;
   const std::vector<schema::KeyColumn>* key = &m.pk_key;
+  bool unique = true;
   if (index == query::IndexDesc::kPrimaryKey) {
     source = m.cluster ? kLocators : kRows;
     prefix = SpacePrefix(m.cluster ? kLocatorSpace : kRowSpace, m.entity);
@@ -60,43 +80,63 @@ Status TxnStorage::Scan(schema::ModelIndex mi, int index, std::span<const query:
     source = kIndex;
     prefix = SpacePrefix(kIndexSpace, ix.id);
     key = &ix.key;
+    unique = ix.kind == IndexInfo::Kind::kUnique;
   }
   const std::string space_end = PrefixEnd(prefix);
-  btree::CursorOptions o;
-  o.lower_bound = prefix;
-  o.upper_bound = space_end;
-  auto it = txn_->txn_->NewIterator(o);
+  std::unique_ptr<mvcc::TxnIterator> it;  // made when a range needs one
   std::string row_key, record;
-  // Each entry as a row; false when the entry is not a row of the model
-  // (a clustered descendant in the model's own range).
-  auto row_of = [&](Row* row) -> Result<bool> {
+
+  // A range naming one whole key of a unique index (or the primary key) is
+  // a lookup: no cursor.
+  auto lookup = [&](size_t ri, const query::KeyRange& r) -> Result<Visit> {
+    ASSIGN_OR_RETURN(std::string k, BoundKey(prefix, *r.lo, *key, m));
+    std::optional<Row> row;
     if (source == kRows) {
-      std::string_view rest = it->key().substr(prefix.size());
-      std::vector<schema::Value> ignored;
-      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &ignored).Annotate("row key of " + m.name()));
-      if (!rest.empty()) return false;
-      Result<Row> r = txn_->DecodeRow(m, it->value());
-      if (!r.ok()) return r.status().Annotate("row of " + m.name());
-      *row = std::move(r).value();
-      row_key.assign(it->key());
-      return true;
-    }
-    std::string pk;
-    if (source == kLocators) {
-      pk.assign(it->key().substr(prefix.size()));
+      Status st = txn_->txn_->Get(k, &record);
+      if (st.IsNotFound()) return Visit::kContinue;
+      RETURN_IF_ERROR(st);
+      Result<Row> decoded = txn_->DecodeRow(m, record);
+      if (!decoded.ok()) return decoded.status().Annotate("row of " + m.name());
+      row = std::move(decoded).value();
+      row_key = std::move(k);
     } else {
-      pk.assign(it->value());
+      std::string pk;
+      if (source == kLocators) {
+        pk = k.substr(prefix.size());
+      } else {
+        Status st = txn_->txn_->Get(k, &pk);
+        if (st.IsNotFound()) return Visit::kContinue;
+        RETURN_IF_ERROR(st);
+      }
+      ASSIGN_OR_RETURN(row, txn_->GetRow(m, pk, &row_key));
+      if (!row) {
+        if (source == kLocators) return Visit::kContinue;
+        return Status::Corruption("an index entry of " + m.name() + " names a missing row");
+      }
     }
-    ASSIGN_OR_RETURN(std::optional<Row> r, txn_->GetRow(m, pk, &row_key));
-    if (!r) {
-      return Status::Corruption(std::string(source == kIndex ? "an index" : "a locator") + " entry of " + m.name() +
-                                " names a missing row");
+    return visit(ri, row_key, *row);
+  };
+  auto is_lookup = [&](const query::KeyRange& r) {
+    if (!unique || !r.lo || !r.hi || !r.lo->inclusive || !r.hi->inclusive) return false;
+    if (r.lo->values.size() != key->size() || r.hi->values.size() != key->size()) return false;
+    for (size_t i = 0; i < key->size(); ++i) {
+      // A unique index holds rows with a null column under longer keys.
+      if (r.lo->values[i].is_null() || schema::Compare(r.lo->values[i], r.hi->values[i]) != 0) return false;
     }
-    *row = std::move(*r);
     return true;
   };
+
+  // The model's own range also holds the rows clustered under its rows,
+  // right after each row: they are skipped by seeking past them.
+  const bool skip_descendants = source == kRows && m.has_clustered_children;
+  std::vector<schema::Value> pk_values;
   for (size_t ri = 0; ri < ranges.size(); ++ri) {
     const query::KeyRange& r = ranges[ri];
+    if (is_lookup(r)) {
+      ASSIGN_OR_RETURN(Visit v, lookup(ri, r));
+      if (v == Visit::kStop) return Status::OK();
+      continue;
+    }
     std::string lo = prefix, hi = space_end;  // [lo, hi)
     if (r.lo) {
       ASSIGN_OR_RETURN(lo, BoundKey(prefix, *r.lo, *key, m));
@@ -106,21 +146,60 @@ Status TxnStorage::Scan(schema::ModelIndex mi, int index, std::span<const query:
       ASSIGN_OR_RETURN(hi, BoundKey(prefix, *r.hi, *key, m));
       if (r.hi->inclusive) hi = PrefixEnd(hi);
     }
+    const bool fresh = !it;
+    if (fresh) {
+      btree::CursorOptions o;
+      o.lower_bound = prefix;
+      o.upper_bound = space_end;
+      it = txn_->txn_->NewIterator(o);
+    }
     if (!reverse) {
-      it->Seek(lo);
+      // Ranges come in ascending order: the cursor is already near.
+      fresh ? it->Seek(lo) : SeekForward(it.get(), lo);
     } else {
       it->SeekForPrev(hi);
       if (it->Valid() && it->key() >= hi) it->Prev();
     }
-    for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
-      if (!reverse && it->key() >= hi) break;
-      if (reverse && it->key() < lo) break;
+    while (it->Valid()) {
+      std::string_view k = it->key();
+      if (!reverse && k >= hi) break;
+      if (reverse && k < lo) break;
       Row row;
-      ASSIGN_OR_RETURN(bool is_row, row_of(&row));
-      if (!is_row) continue;
+      if (source == kRows) {
+        std::string_view rest = k.substr(prefix.size());
+        pk_values.clear();
+        RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
+        if (!rest.empty()) {
+          // A descendant: on to the next row (forward), or back to its own row.
+          const std::string own(k.substr(0, k.size() - rest.size()));
+          if (!reverse) {
+            SeekForward(it.get(), PrefixEnd(own));
+          } else {
+            it->SeekForPrev(own);
+          }
+          continue;
+        }
+        Result<Row> decoded = txn_->DecodeRow(m, it->value());
+        if (!decoded.ok()) return decoded.status().Annotate("row of " + m.name());
+        row = std::move(decoded).value();
+        row_key.assign(k);
+      } else {
+        const std::string pk(source == kLocators ? k.substr(prefix.size()) : it->value());
+        ASSIGN_OR_RETURN(std::optional<Row> found, txn_->GetRow(m, pk, &row_key));
+        if (!found) {
+          return Status::Corruption(std::string(source == kIndex ? "an index" : "a locator") + " entry of " +
+                                    m.name() + " names a missing row");
+        }
+        row = std::move(*found);
+      }
       ASSIGN_OR_RETURN(Visit v, visit(ri, row_key, row));
-      if (v == Visit::kStop) return it->status();
+      if (v == Visit::kStop) return Status::OK();
       if (v == Visit::kNextRange) break;
+      if (skip_descendants && !reverse) {
+        SeekForward(it.get(), PrefixEnd(row_key));
+      } else {
+        reverse ? it->Prev() : it->Next();
+      }
     }
     RETURN_IF_ERROR(it->status());
   }
@@ -135,30 +214,47 @@ Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::
   o.lower_bound = std::string(1, kRowSpace);
   o.upper_bound = std::string(1, static_cast<char>(kRowSpace + 1));
   auto it = txn_->txn_->NewIterator(o);
+  std::vector<schema::Value> pk_values;
   for (size_t pi = 0; pi < parent_keys.size(); ++pi) {
     std::string prefix = parent_keys[pi];
     schema::AppendU32Key(&prefix, m.entity);
     const std::string end = PrefixEnd(prefix);
     if (!reverse) {
-      it->Seek(prefix);
+      // Parents come in key order, and each one's children follow it.
+      pi == 0 ? it->Seek(prefix) : SeekForward(it.get(), prefix);
     } else {
       it->SeekForPrev(end);
       if (it->Valid() && it->key() >= end) it->Prev();
     }
-    for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
-      if (!reverse && it->key() >= end) break;
-      if (reverse && it->key() < prefix) break;
-      // Under the parent: this model's rows and, below each, its own
-      // clustered descendants, whose keys go on after the row's.
-      std::string_view rest = it->key().substr(prefix.size());
-      std::vector<schema::Value> ignored;
-      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &ignored).Annotate("row key of " + m.name()));
-      if (!rest.empty()) continue;
+    while (it->Valid()) {
+      std::string_view k = it->key();
+      if (!reverse && k >= end) break;
+      if (reverse && k < prefix) break;
+      // Under the parent: this model's rows and, right after each, its own
+      // clustered descendants, which are skipped by seeking past them.
+      std::string_view rest = k.substr(prefix.size());
+      pk_values.clear();
+      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
+      if (!rest.empty()) {
+        const std::string own(k.substr(0, k.size() - rest.size()));
+        if (!reverse) {
+          SeekForward(it.get(), PrefixEnd(own));
+        } else {
+          it->SeekForPrev(own);
+        }
+        continue;
+      }
       Result<Row> row = txn_->DecodeRow(m, it->value());
       if (!row.ok()) return row.status().Annotate("row of " + m.name());
-      ASSIGN_OR_RETURN(Visit v, visit(pi, it->key(), *row));
+      const std::string row_key(k);
+      ASSIGN_OR_RETURN(Visit v, visit(pi, row_key, *row));
       if (v == Visit::kStop) return it->status();
       if (v == Visit::kNextRange) break;
+      if (m.has_clustered_children && !reverse) {
+        SeekForward(it.get(), PrefixEnd(row_key));
+      } else {
+        reverse ? it->Prev() : it->Next();
+      }
     }
     RETURN_IF_ERROR(it->status());
   }

@@ -13,8 +13,16 @@ bool TxnIterator::InBounds(std::string_view k) const {
   return (!options_.lower_bound || k >= *options_.lower_bound) && (!options_.upper_bound || k < *options_.upper_bound);
 }
 
+void TxnIterator::Materialize() {
+  if (!fast_) return;
+  key_.assign(base_->key());
+  value_.assign(base_->value());
+  fast_ = false;
+}
+
 void TxnIterator::Note() {
   if (!txn_->serializable()) return;
+  Materialize();
   if (range_ < 0) {
     range_ = static_cast<int>(txn_->read_ranges_.size());
     txn_->read_ranges_.push_back(ScannedRange{key_, key_});
@@ -39,6 +47,7 @@ void TxnIterator::Note() {
 
 void TxnIterator::Settle(bool forward) {
   forward_ = forward;
+  fast_ = false;
   auto& ws = txn_->writes_;
   for (;;) {
     bool b = base_->Valid();
@@ -66,8 +75,7 @@ void TxnIterator::Settle(bool forward) {
       if (!forward) c = -c;
     }
     if (c < 0) {
-      key_.assign(base_->key());
-      value_.assign(base_->value());
+      fast_ = true;  // read in place until the base cursor moves
       valid_ = true;
       break;
     }
@@ -86,6 +94,7 @@ void TxnIterator::Settle(bool forward) {
 
 void TxnIterator::Seek(std::string_view key) {
   std::string k(key);
+  fast_ = false;
   if (options_.lower_bound && k < *options_.lower_bound) k = *options_.lower_bound;
   if (txn_->serializable()) {
     key_ = k;
@@ -99,6 +108,7 @@ void TxnIterator::Seek(std::string_view key) {
 
 void TxnIterator::SeekForPrev(std::string_view key) {
   std::string k(key);
+  fast_ = false;
   if (txn_->serializable()) {
     key_ = k;
     valid_ = true;
@@ -116,6 +126,7 @@ void TxnIterator::SeekForPrev(std::string_view key) {
 void TxnIterator::SeekToFirst() { Seek(options_.lower_bound.value_or("")); }
 
 void TxnIterator::SeekToLast() {
+  fast_ = false;
   if (txn_->serializable()) {
     valid_ = false;
     forward_ = true;
@@ -128,6 +139,14 @@ void TxnIterator::SeekToLast() {
 
 void TxnIterator::Next() {
   if (!valid_) return;
+  if (fast_ && forward_ && txn_->writes_.empty()) {
+    // Nothing written to merge: the base cursor's next entry is ours.
+    base_->Next();
+    ws_ = txn_->writes_.end();
+    Settle(true);
+    return;
+  }
+  Materialize();
   if (!forward_) {
     // Turn around: both sides to the first entry after the current key.
     base_->Seek(key_);
@@ -143,6 +162,13 @@ void TxnIterator::Next() {
 
 void TxnIterator::Prev() {
   if (!valid_) return;
+  if (fast_ && !forward_ && txn_->writes_.empty()) {
+    base_->Prev();
+    ws_ = txn_->writes_.end();
+    Settle(false);
+    return;
+  }
+  Materialize();
   if (forward_) {
     base_->SeekForPrev(key_);
     if (base_->Valid() && base_->key() == key_) base_->Prev();

@@ -84,8 +84,10 @@ class TxnIterator {
   void Next();
   void Prev();
   bool Valid() const { return valid_; }
-  std::string_view key() const { return key_; }
-  std::string_view value() const { return value_; }
+  // Valid until the next move. An entry of the snapshot is read in place
+  // (no copy) while the cursor stays on it.
+  std::string_view key() const { return fast_ ? base_->key() : std::string_view(key_); }
+  std::string_view value() const { return fast_ ? base_->value() : std::string_view(value_); }
   const Status& status() const { return base_->status(); }
   ~TxnIterator();
 
@@ -97,6 +99,8 @@ class TxnIterator {
   void Settle(bool forward);
   void Note();  // widens the scanned range (serializable)
   bool InBounds(std::string_view k) const;
+  // Copies the current entry out of the base cursor before it moves.
+  void Materialize();
 
   WriteTxn* txn_;
   btree::CursorOptions options_;
@@ -105,7 +109,8 @@ class TxnIterator {
   WriteIt ws_;       // forward: first write >= position; backward: one past the last write <= position
   bool forward_ = true;
   bool valid_ = false;
-  std::string key_, value_;
+  std::string key_, value_;  // the current entry, unless fast_
+  bool fast_ = false;        // the current entry is the base cursor's: key_ and value_ are stale
   int range_ = -1;  // index into txn_->read_ranges_
 };
 

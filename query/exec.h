@@ -91,6 +91,9 @@ class Exec {
   Filter KeyFilter(schema::ModelIndex m, const Row& row, const std::vector<size_t>& cols) const;
   std::string Explain(const Request& req) const;
   LevelStats* Stats(const std::string& path);
+  // Pages read so far: asked of the storage only for explain (the counters
+  // are shared across threads, so reading them costs).
+  uint64_t Pages() const { return explain_ ? s_.PagesRead() : 0; }
 
   Storage& s_;
   const schema::Schema& schema_;

@@ -82,7 +82,7 @@ Status Exec::ChargeRead(const std::string& path, uint64_t n) {
 }
 
 Result<QueryResult> Exec::Run(const Request& req) {
-  const uint64_t pages_before = s_.PagesRead();
+  const uint64_t pages_before = Pages();
   Result<QueryResult> out = [&]() -> Result<QueryResult> {
     switch (req.op) {
       case Operation::kCount: return RunCount(req);
@@ -106,7 +106,7 @@ Result<QueryResult> Exec::Run(const Request& req) {
   }();
   if (out.ok() && explain_) {
     out->explain = Explain(req);
-    out->explain += "total: " + std::to_string(rows_read_) + " rows read, " + std::to_string(s_.PagesRead() - pages_before) +
+    out->explain += "total: " + std::to_string(rows_read_) + " rows read, " + std::to_string(Pages() - pages_before) +
                     " pages\n";
   }
   return out;
@@ -127,7 +127,7 @@ std::string Exec::Explain(const Request& req) const {
 Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool window) {
   const schema::Model& m = schema_.model(sel.model);
   LevelStats* st = Stats(sel.path);
-  const uint64_t pages_before = s_.PagesRead();
+  const uint64_t pages_before = Pages();
   Access access = PlanRoot(s_, sel, where);
   if (!st->access.empty()) st->access += "; ";
   st->access += access.text;
@@ -173,7 +173,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
   RowSet out;
   out.rows.reserve(order.size());
   for (uint32_t i : order) out.Add(rows.keys[i], std::move(rows.rows[i]));
-  st->pages += s_.PagesRead() - pages_before;
+  st->pages += Pages() - pages_before;
   return out;
 }
 
@@ -365,7 +365,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
   rel.groups.resize(parents.size());
   uint64_t read = 0;
   std::string how;
-  const uint64_t pages_before = s_.PagesRead();
+  const uint64_t pages_before = Pages();
   const bool filter_now = !HasRelationFilter(where);  // else: in a batch afterwards
 
   // A window can stop each parent's scan early when rows arrive in its
@@ -512,7 +512,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
   }
   if (stats != nullptr) {
     stats->read += read;
-    stats->pages += s_.PagesRead() - pages_before;
+    stats->pages += Pages() - pages_before;
     if (stats->access.empty()) stats->access = how;
   }
   return rel;

@@ -45,16 +45,20 @@ Result<Value> Arithmetic(UpdateOp op, const Value& current, const Value& operand
     double b = operand.kind() == K::kDouble  ? operand.double_value()
                : operand.kind() == K::kInt64 ? static_cast<double>(operand.int64_value())
                                              : static_cast<double>(operand.int32_value());
+    double r = 0;
     switch (op) {
-      case UpdateOp::kIncrement: return Value::Double(a + b);
-      case UpdateOp::kDecrement: return Value::Double(a - b);
-      case UpdateOp::kMultiply: return Value::Double(a * b);
+      case UpdateOp::kIncrement: r = a + b; break;
+      case UpdateOp::kDecrement: r = a - b; break;
+      case UpdateOp::kMultiply: r = a * b; break;
       case UpdateOp::kDivide:
         if (b == 0) return Status::InvalidArgument(what + ": division by zero");
-        return Value::Double(a / b);
-      case UpdateOp::kSet: break;
+        r = a / b;
+        break;
+      case UpdateOp::kSet: return operand;
     }
-    return operand;
+    // A Float holds finite numbers only (JSON has no infinity).
+    if (!std::isfinite(r)) return Status::InvalidArgument(what + ": the result overflows Float");
+    return Value::Double(r);
   }
   const bool narrow = current.kind() == K::kInt32;
   int64_t a = narrow ? current.int32_value() : current.int64_value();
@@ -299,13 +303,12 @@ Result<QueryResult> Exec::RunWrite(const Request& req) {
     }
     case Operation::kDeleteMany: {
       ASSIGN_OR_RETURN(RowSet rows, ReadRoot(sel, sel.where, false));
-      uint64_t n = 0;
       for (const Row& row : rows.rows) {
-        // An earlier row's cascade may have deleted this one already.
-        ASSIGN_OR_RETURN(bool deleted, s_.Delete(sel.model, row));
-        n += deleted ? 1 : 0;
+        // An earlier row's cascade may have deleted this one already; it
+        // still counts, as in SQL: the count is of the rows matched.
+        RETURN_IF_ERROR(s_.Delete(sel.model, row).status());
       }
-      return CountResult(n);
+      return CountResult(rows.size());
     }
     default: break;
   }
