@@ -196,7 +196,7 @@ Status TxnStorage::Scan(schema::ModelIndex mi, int index, std::span<const query:
       if (v == Visit::kStop) return Status::OK();
       if (v == Visit::kNextRange) break;
       if (skip_descendants && !reverse) {
-        SeekForward(it.get(), PrefixEnd(row_key));
+        SeekForward(it.get(), PrefixEnd(it->key()));  // the row's key (the visitor may have taken row_key)
       } else {
         reverse ? it->Prev() : it->Next();
       }
@@ -246,12 +246,12 @@ Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::
       }
       Result<Row> row = txn_->DecodeRow(m, it->value());
       if (!row.ok()) return row.status().Annotate("row of " + m.name());
-      const std::string row_key(k);
+      std::string row_key(k);
       ASSIGN_OR_RETURN(Visit v, visit(pi, row_key, *row));
       if (v == Visit::kStop) return it->status();
       if (v == Visit::kNextRange) break;
       if (m.has_clustered_children && !reverse) {
-        SeekForward(it.get(), PrefixEnd(row_key));
+        SeekForward(it.get(), PrefixEnd(it->key()));
       } else {
         reverse ? it->Prev() : it->Next();
       }

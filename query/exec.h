@@ -20,6 +20,10 @@ struct RowSet {
   std::vector<std::string> keys;
 
   size_t size() const { return rows.size(); }
+  void Add(std::string&& key, Row&& row) {
+    keys.push_back(std::move(key));
+    rows.push_back(std::move(row));
+  }
   void Add(std::string_view key, Row&& row) {
     keys.emplace_back(key);
     rows.push_back(std::move(row));
@@ -64,7 +68,7 @@ class Exec {
   // Visits the rows of `m` whose `cols` equal each key (keys are values by
   // cols), key by key, through an index on those columns (a full scan when
   // there is none). Keys holding a null match nothing.
-  using KeyVisitor = std::function<Result<Visit>(size_t key, std::string_view row_key, Row& row)>;
+  using KeyVisitor = std::function<Result<Visit>(size_t key, std::string& row_key, Row& row)>;
   Status ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, const std::vector<Row>& keys,
                   const KeyVisitor& visit, const Selection* order_hint, bool* ordered, std::string* how);
   Result<std::optional<Row>> FindByKey(schema::ModelIndex m, const std::vector<size_t>& cols, const Row& key);

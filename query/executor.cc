@@ -45,12 +45,17 @@ struct RowLess {
 // A row that several keys share (equal keys of different parents) goes to
 // each; the range ends only when every key is done with it.
 template <typename Visitor>
-Result<Visit> VisitKeys(const Visitor& visit, const std::vector<size_t>& keys, std::string_view row_key, Row& row) {
+Result<Visit> VisitKeys(const Visitor& visit, const std::vector<size_t>& keys, std::string& row_key, Row& row) {
   bool all_done = true;
   for (size_t i = 0; i < keys.size(); ++i) {
-    Row copy;
-    if (i + 1 < keys.size()) copy = row;
-    ASSIGN_OR_RETURN(Visit v, visit(keys[i], row_key, i + 1 < keys.size() ? copy : row));
+    const bool last = i + 1 == keys.size();
+    Row row_copy;
+    std::string key_copy;
+    if (!last) {
+      row_copy = row;
+      key_copy = row_key;
+    }
+    ASSIGN_OR_RETURN(Visit v, visit(keys[i], last ? row_key : key_copy, last ? row : row_copy));
     if (v == Visit::kStop) return v;
     all_done = all_done && v == Visit::kNextRange;
   }
@@ -144,7 +149,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
   uint64_t read = 0;
   Status charge = Status::OK();
   RETURN_IF_ERROR(s_.Scan(sel.model, access.index, access.ranges, access.reverse,
-                          [&](size_t, std::string_view key, Row& row) -> Result<Visit> {
+                          [&](size_t, std::string& key, Row& row) -> Result<Visit> {
                             ++read;
                             if ((read & 1023) == 0) RETURN_IF_ERROR(ChargeRead(sel.path, 1024));
                             if (!relation_filter && !Matches(where, row)) return Visit::kContinue;
@@ -157,7 +162,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
     ASSIGN_OR_RETURN(std::vector<bool> keep, EvalWhere(sel.model, where, rows));
     RowSet kept;
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (keep[i]) kept.Add(rows.keys[i], std::move(rows.rows[i]));
+      if (keep[i]) kept.Add(std::move(rows.keys[i]), std::move(rows.rows[i]));
     }
     rows = std::move(kept);
   }
@@ -172,7 +177,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
   }
   RowSet out;
   out.rows.reserve(order.size());
-  for (uint32_t i : order) out.Add(rows.keys[i], std::move(rows.rows[i]));
+  for (uint32_t i : order) out.Add(std::move(rows.keys[i]), std::move(rows.rows[i]));
   st->pages += Pages() - pages_before;
   return out;
 }
@@ -285,7 +290,7 @@ Status Exec::ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, con
     }
     if (by_value.empty()) return Status::OK();
     std::vector<KeyRange> all(1);
-    return s_.Scan(m, IndexDesc::kPrimaryKey, all, false, [&](size_t, std::string_view key, Row& row) -> Result<Visit> {
+    return s_.Scan(m, IndexDesc::kPrimaryKey, all, false, [&](size_t, std::string& key, Row& row) -> Result<Visit> {
       auto it = by_value.find(Project(row, cols));
       if (it == by_value.end()) return Visit::kContinue;
       ASSIGN_OR_RETURN(Visit v, VisitKeys(visit, it->second, key, row));
@@ -338,7 +343,7 @@ Status Exec::ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, con
     std::reverse(ranges.begin(), ranges.end());
     std::reverse(range_keys.begin(), range_keys.end());
   }
-  return s_.Scan(m, ix->handle, ranges, reverse, [&](size_t range, std::string_view key, Row& row) -> Result<Visit> {
+  return s_.Scan(m, ix->handle, ranges, reverse, [&](size_t range, std::string& key, Row& row) -> Result<Visit> {
     return VisitKeys(visit, range_keys[range], key, row);
   });
 }
@@ -346,7 +351,7 @@ Status Exec::ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, con
 Result<std::optional<Row>> Exec::FindByKey(schema::ModelIndex m, const std::vector<size_t>& cols, const Row& key) {
   std::optional<Row> found;
   RETURN_IF_ERROR(ScanKeys(m, cols, {key},
-                           [&](size_t, std::string_view, Row& row) -> Result<Visit> {
+                           [&](size_t, std::string&, Row& row) -> Result<Visit> {
                              found = std::move(row);
                              return Visit::kStop;
                            },
@@ -393,7 +398,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     std::vector<std::vector<Row>> far_keys(parents.size());
     std::string how_join, how_target;
     RETURN_IF_ERROR(ScanKeys(near.from.model, near_fk, keys,
-                             [&](size_t k, std::string_view, Row& row) -> Result<Visit> {
+                             [&](size_t k, std::string&, Row& row) -> Result<Visit> {
                                ++read;
                                far_keys[k].push_back(Project(row, far_fk));
                                return Visit::kContinue;
@@ -408,7 +413,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     }
     std::vector<int64_t> row_of_target(targets.size(), -1);
     RETURN_IF_ERROR(ScanKeys(target, far_ref, targets,
-                             [&](size_t k, std::string_view key, Row& row) -> Result<Visit> {
+                             [&](size_t k, std::string& key, Row& row) -> Result<Visit> {
                                ++read;
                                if (filter_now && !Matches(where, row)) return Visit::kContinue;
                                row_of_target[k] = static_cast<int64_t>(rel.rows.size());
@@ -440,7 +445,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
       parents_of[it->second].push_back(i);
     }
     RETURN_IF_ERROR(ScanKeys(target, ref, unique_keys,
-                             [&](size_t k, std::string_view key, Row& row) -> Result<Visit> {
+                             [&](size_t k, std::string& key, Row& row) -> Result<Visit> {
                                ++read;
                                if (filter_now && !Matches(where, row)) return Visit::kNextRange;
                                for (size_t p : parents_of[k]) rel.groups[p].push_back(static_cast<uint32_t>(rel.rows.size()));
@@ -455,7 +460,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     const std::vector<size_t> ref = Columns(parent_model, r.referenced_fields);
     std::vector<size_t> counts(parents.size(), 0);
     std::optional<size_t> limit;
-    auto take_row = [&](size_t p, std::string_view key, Row& row) -> Visit {
+    auto take_row = [&](size_t p, std::string& key, Row& row) -> Visit {
       ++read;
       if (filter_now && !Matches(where, row)) return Visit::kContinue;
       rel.groups[p].push_back(static_cast<uint32_t>(rel.rows.size()));
@@ -478,7 +483,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
       limit = early_limit(ordered);
       rel.ordered = ordered;
       RETURN_IF_ERROR(s_.ScanClustered(target, keys, reverse,
-                                       [&](size_t range, std::string_view key, Row& row) -> Result<Visit> {
+                                       [&](size_t range, std::string& key, Row& row) -> Result<Visit> {
                                          return take_row(by_key[range], key, row);
                                        }));
       how = "clustered under " + parent_model.name + ": " + std::to_string(keys.size()) +
@@ -491,7 +496,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
       // the limit is read through `limit`, set before the first row.
       bool decided = false;
       RETURN_IF_ERROR(ScanKeys(target, fk, keys,
-                               [&](size_t k, std::string_view key, Row& row) -> Result<Visit> {
+                               [&](size_t k, std::string& key, Row& row) -> Result<Visit> {
                                  if (!decided) {
                                    limit = early_limit(ordered);
                                    decided = true;
@@ -587,7 +592,7 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
       RETURN_IF_ERROR(Window(child, rel.rows.rows, &g, rel.ordered));
       for (uint32_t i : g) {
         if (!rel.shared) {
-          child_rows.Add(rel.rows.keys[i], std::move(rel.rows.rows[i]));
+          child_rows.Add(std::move(rel.rows.keys[i]), std::move(rel.rows.rows[i]));
           continue;
         }
         if (placed[i] < 0) {

@@ -52,9 +52,9 @@ struct KeyRange {
 enum class Visit : uint8_t { kContinue, kNextRange, kStop };
 
 // Receives each row: the range (or parent) it belongs to, the row's key in
-// storage (opaque; ScanClustered takes it back), and the row, whose values
-// the visitor may take.
-using RowVisitor = std::function<Result<Visit>(size_t range, std::string_view row_key, Row& row)>;
+// storage (opaque; ScanClustered takes it back), and the row. The visitor
+// may take both (move from them).
+using RowVisitor = std::function<Result<Visit>(size_t range, std::string& row_key, Row& row)>;
 
 class Storage {
  public:
