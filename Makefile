@@ -6,8 +6,8 @@
 #                 fuzzers briefly, the model tests at full size and the benchmark smoke runs
 #   make tsan     the concurrency tests under ThreadSanitizer
 #   make run      release build, then opens the default data directory ./data
-#   make bench    release build, then the component benchmarks: the tree against
-#                 LMDB, durable commits against SQLite and LMDB
+#   make bench    release build, then the benchmarks: the tree against LMDB,
+#                 durable commits against SQLite and LMDB, graph fetches against SQLite
 #   make fuzz     builds the libFuzzer targets with clang and runs each briefly
 
 JOBS ?= $(shell nproc)
@@ -61,6 +61,7 @@ test: asan
 	ORMDB_TEST_SCALE=$(MODEL_SCALE_RELEASE) ./build/release/tests/btree_model_test
 	./build/release/bench/btree_bench --smoke
 	./build/release/bench/commit_bench --smoke
+	./build/release/bench/graph_bench --smoke --force
 	rm -rf build/cli-smoke
 	./build/release/tools/ormdb --data build/cli-smoke migrate apply --schema tests/data/schemas/blog.prisma --yes
 	./build/release/tools/ormdb --data build/cli-smoke migrate plan --schema tests/data/schemas/blog.prisma
@@ -76,6 +77,7 @@ fuzz: deps build/fuzz/build.ninja
 bench: release
 	./build/release/bench/btree_bench
 	./build/release/bench/commit_bench
+	./build/release/bench/graph_bench
 
 run: release
 	./build/release/tools/ormdb info --data $(DATA)

@@ -15,9 +15,9 @@
 
 namespace ormdb::bench {
 
-TempDir::TempDir() {
+TempDir::TempDir(const char* prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/commit_bench.XXXXXX";
+  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix + ".XXXXXX";
   if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
 }
 

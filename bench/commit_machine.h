@@ -6,10 +6,11 @@
 
 namespace ormdb::bench {
 
-// A directory under $TMPDIR (or /tmp), removed with everything in it.
+// A directory under $TMPDIR (or /tmp) named `prefix`.XXXXXX, removed with
+// everything in it.
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const char* prefix = "commit_bench");
   ~TempDir();
   const std::string& path() const { return path_; }
 

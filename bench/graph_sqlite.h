@@ -45,6 +45,11 @@ struct SqliteOptions {
 
 std::string DescribeSqlite(const SqliteOptions& o);
 
+// A failed call's Status: what was done, SQLite's error code and message.
+Status SqliteError(sqlite3* db, int rc, std::string_view what);
+// Runs `sql` (one or more statements without results).
+Status SqliteExec(sqlite3* db, const std::string& sql);
+
 // Creates the database file `path` and loads `d` in id order, `batch_rows`
 // per transaction, then ANALYZE and a WAL checkpoint.
 Status LoadSqlite(const std::string& path, const Dataset& d, size_t batch_rows, const Progress& progress);
@@ -53,14 +58,13 @@ Status LoadSqlite(const std::string& path, const Dataset& d, size_t batch_rows, 
 class Statement {
  public:
   Statement() = default;
-  Statement(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  Statement(Statement&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  explicit Statement(sqlite3_stmt* s) : s_(s) {}
+  Statement(Statement&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
   Statement& operator=(Statement&& o) noexcept;
   ~Statement();
   sqlite3_stmt* get() const { return s_; }
 
  private:
-  sqlite3* db_ = nullptr;
   sqlite3_stmt* s_ = nullptr;
 };
 
