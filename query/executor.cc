@@ -133,9 +133,11 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
   const schema::Model& m = schema_.model(sel.model);
   LevelStats* st = Stats(sel.path);
   const uint64_t pages_before = Pages();
-  Access access = PlanRoot(s_, sel, where);
-  if (!st->access.empty()) st->access += "; ";
-  st->access += access.text;
+  Access access = PlanRoot(s_, sel, where, explain_);
+  if (explain_) {
+    if (!st->access.empty()) st->access += "; ";
+    st->access += access.text;
+  }
   const bool relation_filter = HasRelationFilter(where);
   // A take can stop the scan once the rows arrive in order and nothing
   // after the scan drops or reorders them.
@@ -283,7 +285,7 @@ Status Exec::ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, con
   const IndexDesc* ix = IndexOnColumns(s_, m, cols, &ix_cols);
   if (ix == nullptr) {
     // No index leads with these columns: one full scan, matched by value.
-    if (how != nullptr) *how = "full scan of " + model.name + " (no index on the key)";
+    if (how != nullptr && explain_) *how = "full scan of " + model.name + " (no index on the key)";
     std::map<Row, std::vector<size_t>, RowLess> by_value;
     for (size_t k = 0; k < keys.size(); ++k) {
       if (!AnyNull(keys[k])) by_value[keys[k]].push_back(k);
@@ -333,7 +335,7 @@ Status Exec::ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, con
     const RowOrder ro = MakeRowOrder(order_hint->order_by, PrimaryKeyColumns(model));
     *ordered = IndexServesOrder(*ix, cols.size(), ro, PrimaryKeyColumns(model), &reverse);
   }
-  if (how != nullptr) {
+  if (how != nullptr && explain_) {
     *how = std::string(ix->unique && ix->columns.size() == cols.size() ? "unique lookups" : "index ranges") + " on " +
            ix->name + ", " + std::to_string(ranges.size()) + (ranges.size() == 1 ? " key" : " keys") + " in one pass" +
            (ordered != nullptr && *ordered ? (reverse ? ", reverse, in order" : ", in order") : "");
@@ -428,7 +430,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
       }
     }
     rel.shared = true;
-    how = "through " + join.name + ": " + how_join + "; then " + how_target;
+    if (explain_) how = "through " + join.name + ": " + how_join + "; then " + how_target;
   } else if (IsFromSide(r, m, f)) {
     // This row holds the foreign key: one target per distinct key.
     const std::vector<size_t> fk = Columns(parent_model, r.fk_fields);
@@ -486,7 +488,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
                                        [&](size_t range, std::string& key, Row& row) -> Result<Visit> {
                                          return take_row(by_key[range], key, row);
                                        }));
-      how = "clustered under " + parent_model.name + ": " + std::to_string(keys.size()) +
+      if (explain_) how = "clustered under " + parent_model.name + ": " + std::to_string(keys.size()) +
             " prefix scans in one pass" + (ordered ? ", in order" : "") + (limit ? ", stopping at the take" : "");
     } else {
       std::vector<Row> keys;
@@ -505,7 +507,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
                                },
                                window, &ordered, &how));
       rel.ordered = ordered;
-      if (limit) how += ", stopping at the take";
+      if (limit && explain_) how += ", stopping at the take";
     }
   }
   RETURN_IF_ERROR(ChargeRead(path, read));

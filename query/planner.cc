@@ -163,7 +163,7 @@ const IndexDesc* IndexOnColumns(const Storage& storage, schema::ModelIndex m, co
   return best;
 }
 
-Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& where) {
+Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& where, bool describe) {
   const schema::Model& m = storage.schema().model(sel.model);
   const std::vector<size_t> pk = PrimaryKeyColumns(m);
   const RowOrder order = MakeRowOrder(sel.order_by, pk);
@@ -215,7 +215,7 @@ Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& wher
     a.index = IndexDesc::kPrimaryKey;
     a.ranges.push_back(KeyRange{});
     a.ordered = IndexServesOrder(storage.Indexes(sel.model)[0], 0, order, pk, &a.reverse);
-    a.text = "full scan of " + m.name + (a.ordered ? " in order" : "");
+    if (describe) a.text = "full scan of " + m.name + (a.ordered ? " in order" : "");
     return a;
   }
   const IndexDesc& ix = *best->index;
@@ -271,6 +271,7 @@ Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& wher
     a.ranges.push_back(std::move(r));
   }
   if (a.reverse) std::reverse(a.ranges.begin(), a.ranges.end());
+  if (!describe) return a;
   a.text = std::string(best->point ? "unique lookup" : "index") + " " + ix.name + " ";
   if (a.ranges.size() == 1) {
     a.text += DescribeRange(a.ranges[0]);

@@ -38,7 +38,8 @@ struct Access {
 
 // How the root rows of a selection are read, given its where (the
 // selection's own, or the one a mutation names its rows by).
-Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& where);
+// `describe`: fill Access::text (for explain only; it formats values).
+Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& where, bool describe = true);
 
 // Whether scanning `index` (its first `bound` columns fixed by equalities),
 // forward or in reverse, yields rows in the order `order` (a full order,

@@ -323,6 +323,10 @@ std::string QueryResult::Encode() const {
 }
 
 Result<QueryResult> QueryResult::Decode(std::string_view bytes) {
+  if (bytes.size() < kHeaderBytes) {
+    return Status::Corruption("result of " + std::to_string(bytes.size()) + " bytes is shorter than its " +
+                              std::to_string(kHeaderBytes) + "-byte header");
+  }
   Reader r(bytes);
   QueryResult q;
   ASSIGN_OR_RETURN(std::string_view magic, r.Bytes(4, "the header"));
