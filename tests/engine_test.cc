@@ -3,6 +3,11 @@
 // moving with it), scans, schema versions and reopening.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "engine/database.h"
 #include "tests/test_util.h"
 
@@ -383,6 +388,35 @@ TEST_F(EngineTest, ATransactionOpenAcrossASchemaChangeMustRetry) {
   v2.replace(v2.find("  posts     Post[]"), 0, "  bio       String?\n");
   ASSERT_OK(db_->InstallSchema("schema.prisma", v2).status());
   EXPECT_TRUE(t->Commit().status().IsConflict());
+}
+
+// A database held in a static object closes after the thread's I/O ring is
+// gone (thread-locals of the main thread die first): the final checkpoint
+// must still be written, by plain pread/pwrite.
+std::unique_ptr<Database> g_static_db;
+
+TEST(EngineExitTest, ADatabaseInAStaticClosesCleanlyAtExit) {
+  testing::TempDir dir;
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto db = Database::Open(dir.path());
+    if (!db.ok() || !(*db)->InstallSchema("s.prisma", "model T {\n id Int @id\n}\n").ok()) std::_Exit(3);
+    g_static_db = std::move(db).value();
+    auto t = g_static_db->Begin();
+    if (!t->Insert("T", {{"id", schema::Value::Int32(7)}}).ok() || !t->Commit().ok()) std::_Exit(4);
+    std::exit(0);  // static and thread-local destructors run here
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  auto db = Database::Open(dir.path());
+  ASSERT_OK(db.status());
+  auto t = (*db)->Begin();
+  auto row = t->FindUnique("T", {{"id", schema::Value::Int32(7)}});
+  ASSERT_OK(row.status());
+  EXPECT_TRUE(row->has_value());
 }
 
 }  // namespace

@@ -40,9 +40,7 @@ class ThreadRing {
     }
     ok_ = true;
   }
-  ~ThreadRing() {
-    if (ok_) io_uring_queue_exit(&ring_);
-  }
+  ~ThreadRing();
   bool ok() const { return ok_; }
   io_uring* get() { return &ring_; }
 
@@ -51,7 +49,20 @@ class ThreadRing {
   bool ok_ = false;
 };
 
+// Set once the thread's ring is destroyed. Thread-locals of the main thread
+// die before static objects do, so a database held in a static closes (and
+// writes its checkpoint) after its ring is gone: it then uses pread/pwrite.
+// A bool needs no destructor, so this stays readable to the very end.
+thread_local bool t_ring_gone = false;
+
+ThreadRing::~ThreadRing() {
+  if (ok_) io_uring_queue_exit(&ring_);
+  ok_ = false;
+  t_ring_gone = true;
+}
+
 ThreadRing* CurrentRing() {
+  if (t_ring_gone) return nullptr;
   thread_local ThreadRing ring;
   return ring.ok() ? &ring : nullptr;
 }
