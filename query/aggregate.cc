@@ -173,7 +173,8 @@ Result<QueryResult> Exec::RunGroupBy(const Request& req) {
   if (sel.take && *sel.take >= 0) end = std::min(n, skip + static_cast<size_t>(*sel.take));
   if (sel.take && *sel.take < 0) {
     end = n - skip;
-    begin = end > static_cast<size_t>(-*sel.take) ? end - static_cast<size_t>(-*sel.take) : 0;
+    const uint64_t want = 0 - static_cast<uint64_t>(*sel.take);  // |take|, also for INT64_MIN
+    begin = end > want ? end - want : 0;
   }
   QueryResult q;
   q.shape = ResultShape::kList;

@@ -231,7 +231,7 @@ Status Exec::Window(const Selection& sel, const std::vector<Row>& rows, std::vec
   } else {
     // The last |take| rows before the skipped ones at the end, in order.
     const size_t end = n - skip;
-    const size_t want = static_cast<size_t>(-*sel.take);
+    const uint64_t want = 0 - static_cast<uint64_t>(*sel.take);  // |take|, also for INT64_MIN
     const size_t begin = end > want ? end - want : 0;
     *group = std::vector<uint32_t>(group->begin() + static_cast<std::ptrdiff_t>(begin),
                                    group->begin() + static_cast<std::ptrdiff_t>(end));
@@ -382,7 +382,9 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
         *window->take < 0) {
       return std::nullopt;
     }
-    return static_cast<size_t>(window->skip + *window->take);
+    // In unsigned arithmetic: skip + take may pass INT64_MAX.
+    const uint64_t sum = static_cast<uint64_t>(window->skip) + static_cast<uint64_t>(*window->take);
+    return static_cast<size_t>(std::min<uint64_t>(sum, SIZE_MAX));
   };
 
   if (r.kind == schema::RelationKind::kManyToMany) {

@@ -70,18 +70,16 @@ Tri Evaluate(const Filter& f, const Row& row, size_t row_index, const RelationAn
     case Filter::Kind::kCompare: return EvaluateCompare(f, row);
     case Filter::Kind::kAnd:
     case Filter::Kind::kNot: {
-      // NOT [a, b] is NOT (a AND b).
+      // NOT [a, b] is NOT a AND NOT b (Prisma: every condition is false).
+      const bool negate = f.kind == Filter::Kind::kNot;
       Tri acc = Tri::kTrue;
       for (const Filter& c : f.children) {
         Tri t = Evaluate(c, row, row_index, answers);
-        if (t == Tri::kFalse) {
-          acc = Tri::kFalse;
-          break;
-        }
+        if (negate) t = t == Tri::kTrue ? Tri::kFalse : t == Tri::kFalse ? Tri::kTrue : Tri::kUnknown;
+        if (t == Tri::kFalse) return Tri::kFalse;
         if (t == Tri::kUnknown) acc = Tri::kUnknown;
       }
-      if (f.kind == Filter::Kind::kAnd) return acc;
-      return acc == Tri::kTrue ? Tri::kFalse : acc == Tri::kFalse ? Tri::kTrue : Tri::kUnknown;
+      return acc;
     }
     case Filter::Kind::kOr: {
       Tri acc = Tri::kFalse;

@@ -70,7 +70,8 @@ enum class RelationQuantifier : uint8_t {
 struct Filter {
   enum class Kind : uint8_t { kTrue, kAnd, kOr, kNot, kCompare, kRelation };
   Kind kind = Kind::kTrue;
-  // kAnd, kOr, kNot (kNot: NOT (c0 AND c1 ...), as Prisma reads a NOT list).
+  // kAnd, kOr, kNot (kNot: NOT c0 AND NOT c1 ..., as Prisma reads a NOT
+  // list: every condition false; a NOT object is one child, NOT (a AND b)).
   std::vector<Filter> children;
   // kCompare
   size_t column = 0;

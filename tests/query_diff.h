@@ -2,11 +2,12 @@
 // rows and random findMany / findFirst / findUnique / count requests, run on
 // ormDB and on SQLite holding the same rows, the answers compared as text.
 //
-// This header holds what the three parts share: cells (a value as SQLite
-// holds it), a view of the resolved schema (stored columns, keys, how each
-// relation field links two models), and the request tree the generator
-// builds, the JSON renderer writes for ormDB and the reference
-// (tests/query_diff_reference.cc) answers with SQL.
+// This header holds what the parts share: cells (a value as SQLite holds
+// it) and a view of the resolved schema (stored columns, keys, how each
+// relation field links two models), in query_diff_schema.cc; the request
+// tree, which query_diff_request.cc generates and writes as JSON for ormDB,
+// query_diff_shrink.cc cuts down when it fails, and the reference
+// (query_diff_reference.cc) answers with SQL.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,9 @@
 #include <vector>
 
 #include "schema/model.h"
+#include "util/json.h"
+
+struct sqlite3;
 
 namespace ormdb::querydiff {
 
@@ -92,10 +96,11 @@ struct Link {
 
 struct ModelView {
   const schema::Model* model = nullptr;
-  std::vector<StoredColumn> columns;        // the non-relation fields in declaration order
-  std::vector<int> column_of_field;         // by FieldIndex; -1 for relation fields
-  std::vector<size_t> pk;                   // primary key columns
+  std::vector<StoredColumn> columns;             // the non-relation fields in declaration order
+  std::vector<int> column_of_field;              // by FieldIndex; -1 for relation fields
+  std::vector<size_t> pk;                        // primary key columns
   std::vector<std::vector<size_t>> unique_keys;  // the primary key, then each unique constraint
+  std::vector<std::string> unique_key_names;     // their compound names in a where ("a_b", or name:)
   std::vector<schema::FieldIndex> relations;     // relation fields in declaration order
 
   const StoredColumn& column(size_t c) const { return columns[c]; }
@@ -109,9 +114,7 @@ class SchemaView {
   const schema::Schema& schema() const { return schema_; }
   size_t size() const { return models_.size(); }
   const ModelView& model(schema::ModelIndex m) const { return models_[m.value()]; }
-  const schema::Field& field(schema::ModelIndex m, schema::FieldIndex f) const {
-    return schema_.model(m).field(f);
-  }
+  const schema::Field& field(schema::ModelIndex m, schema::FieldIndex f) const { return schema_.model(m).field(f); }
   Link LinkOf(schema::ModelIndex m, const schema::Field& f) const;
   // An enum value's name from its database name (as stored), and back.
   std::string EnumName(const StoredColumn& c, const std::string& db_name) const;
@@ -136,8 +139,8 @@ struct WhereObject;
 // null}) or an object of operators.
 struct FieldFilter {
   struct Op {
-    std::string name;           // equals, not, in, notIn, lt, lte, gt, gte, contains, startsWith, endsWith, isNull
-    std::vector<Cell> values;   // one (equals and not may be null), the in/notIn list, isNull: Int 0/1
+    std::string name;          // equals, not, in, notIn, lt, lte, gt, gte, contains, startsWith, endsWith, isNull
+    std::vector<Cell> values;  // one (equals and not may be null), the in/notIn list, isNull: Int 0/1
     std::vector<FieldFilter> nested;  // not: {...} (one)
   };
   bool bare = false;
@@ -160,13 +163,14 @@ struct RelationFilter {
 struct WhereEntry {
   enum class Kind : uint8_t { kField, kRelation, kAnd, kOr, kNot, kCompound };
   Kind kind = Kind::kField;
-  size_t column = 0;            // kField
-  FieldFilter scalar;           // kField
-  schema::FieldIndex relation;  // kRelation
-  RelationFilter related;       // kRelation
+  size_t column = 0;               // kField
+  FieldFilter scalar;              // kField
+  schema::FieldIndex relation;     // kRelation
+  RelationFilter related;          // kRelation
   std::vector<WhereObject> group;  // kAnd, kOr, kNot
   bool group_list = true;          // written as a list (else one object)
-  std::vector<size_t> key;         // kCompound: {"a_b": {"a": .., "b": ..}}
+  std::string key_name;            // kCompound: {"a_b": {"a": .., "b": ..}}
+  std::vector<size_t> key;
   std::vector<Cell> key_values;
 };
 
@@ -184,12 +188,12 @@ struct OrderSpec {
 struct Cursor {
   std::vector<size_t> columns;  // the primary key
   std::vector<Cell> values;
-  bool compound = false;        // {"a_b": {...}} (a composite key)
+  std::string compound_name;  // non-empty: written {"a_b": {...}}
 };
 
 struct CountSpec {
-  schema::FieldIndex field;          // a list relation
-  std::vector<WhereObject> where;    // {"where": ...} (one), or none: true
+  schema::FieldIndex field;        // a list relation
+  std::vector<WhereObject> where;  // {"where": ...} (one), or none: true
 };
 
 struct Level;
@@ -205,24 +209,25 @@ struct SelectKey {
 // One level of a fetch: the root or an included relation.
 struct Level {
   enum class Shape : uint8_t {
-    kAll,      // neither select nor include (a child: "rel": {...args})
+    kAll,  // neither select nor include (a child: "rel": {...args})
     kSelect,
     kInclude,
-    kTrue,     // a child written "rel": true
+    kTrue,  // a child written "rel": true
   };
   schema::ModelIndex model;
-  schema::FieldIndex via;  // children: the relation field of the parent's model
+  size_t column_count = 0;         // the model's stored fields
+  schema::FieldIndex via;          // children: the relation field of the parent's model
   std::vector<WhereObject> where;  // one or none
   std::vector<OrderSpec> order_by;
-  bool order_list = true;          // [{a: asc}, {b: desc}] rather than {a: asc, b: desc}
+  bool order_list = true;  // [{a: asc}, {b: desc}] rather than {a: asc, b: desc}
   std::optional<int64_t> take;
   std::optional<int64_t> skip;
   std::optional<Cursor> cursor;
   std::vector<size_t> distinct;
   Shape shape = Shape::kAll;
-  std::vector<SelectKey> keys;     // kSelect, kInclude
-  bool count_all = false;          // "_count": true
-  std::vector<CountSpec> counts;   // "_count": {"select": {...}}
+  std::vector<SelectKey> keys;    // kSelect, kInclude
+  bool count_all = false;         // "_count": true
+  std::vector<CountSpec> counts;  // "_count": {"select": {...}}
   std::vector<Level> children;
 };
 
@@ -235,8 +240,9 @@ struct Request {
 
 // The request in ormDB's JSON form.
 std::string RequestJson(const SchemaView& sv, const Request& r);
-// A cell as a JSON value of a field of class `c` (a request literal).
-void AppendValueJson(const SchemaView& sv, const StoredColumn& c, const Cell& v, std::string* out);
+// A cell as the JSON value of a field: a request literal, or a value of a
+// result (ormDB writes both the same way).
+void WriteValueJson(const SchemaView& sv, const StoredColumn& c, const Cell& v, json::Writer* w);
 
 // Which columns a level returns, and its counts in the order requested
 // (fields of list relations, with their filters).
@@ -261,6 +267,9 @@ class RequestGenerator {
 
  private:
   Level GenLevel(schema::ModelIndex m, int depth, bool root, Operation op, const schema::Field* via);
+  // Reshapes a level's where, order and take to follow one of its model's
+  // keys or indexes, so the planner's ordered scans and early stops run.
+  void ShapeByIndex(Level* l);
   WhereObject GenWhere(schema::ModelIndex m, int depth);
   WhereObject GenUniqueWhere(schema::ModelIndex m);
   FieldFilter GenFieldFilter(schema::ModelIndex m, size_t column, bool allow_bare);
@@ -288,5 +297,48 @@ std::string RandomUuid(std::mt19937_64& rng);
 // entry, an argument, ...), for shrinking a failing request; false when `k`
 // is past the last one.
 bool Simplify(Request* r, int k);
+
+// ================================================================ reference
+
+// SQLite holding the same rows, one table per model (join models too), and
+// answering a request the way an ORM's "IN per level" strategy does: the
+// root with one query, then each include with one query for all the parent
+// keys of the level above, its window per parent done with window
+// functions. Relation filters are EXISTS subqueries and counts correlated
+// subqueries. The answer is written as ormDB's query::ToJson writes its own.
+class Reference {
+ public:
+  explicit Reference(const SchemaView& sv);
+  ~Reference();
+  Reference(const Reference&) = delete;
+  Reference& operator=(const Reference&) = delete;
+
+  // Each empty when fine, else SQLite's error. Delete names the row by its
+  // primary key.
+  std::string Insert(schema::ModelIndex m, const Row& row);
+  std::string Delete(schema::ModelIndex m, const Row& row);
+  // The answer to `r` in ormDB's JSON form, or "SQLite error: ..." text.
+  std::string Answer(const Request& r);
+  // The statements the last Answer ran, values written in.
+  const std::vector<std::string>& statements() const { return statements_; }
+  // A row with all its fields, as ormDB answers a create.
+  std::string RowJson(schema::ModelIndex m, const Row& row) const;
+  // CREATE TABLE and INSERT statements for the tables of `models`.
+  std::string Dump(const std::vector<schema::ModelIndex>& models) const;
+
+ private:
+  struct Fetched;
+  class Sql;
+
+  Fetched Fetch(const Level& l, const Link* link, const std::vector<std::vector<Cell>>& parent_keys,
+                std::string* error);
+  void FetchChildren(const Level& l, Fetched* f, std::string* error);
+  void WriteRow(const Level& l, const Fetched& f, size_t row, json::Writer* w) const;
+  std::string CreateTable(const ModelView& mv) const;
+
+  const SchemaView& sv_;
+  sqlite3* db_ = nullptr;
+  std::vector<std::string> statements_;
+};
 
 }  // namespace ormdb::querydiff

@@ -215,6 +215,23 @@ TEST_F(QueryTest, RootOrderPagingCursorAndNegativeTake) {
   EXPECT_EQ(Run(R"({"findFirst":"User","orderBy":{"id":"desc"},"select":{"id":true}})"), R"({"id":10})");
 }
 
+TEST_F(QueryTest, ExtremeTakeAndSkipAreNotOverflows) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"Tag","take":-9223372036854775808,"select":{"id":true}})"), R"([{"id":1},{"id":2}])");
+  EXPECT_EQ(Run(R"({"findMany":"User","select":{"id":true,"posts":{"select":{"id":true},"take":9223372036854775807,"skip":1}}})"),
+            R"([{"id":1,"posts":[{"id":2}]},{"id":2,"posts":[]}])");
+  EXPECT_EQ(Run(R"({"groupBy":"Post","by":["authorId"],"take":-9223372036854775808,"_count":true})"),
+            R"([{"authorId":1,"_count":{"_all":2}},{"authorId":2,"_count":{"_all":1}}])");
+}
+
+TEST_F(QueryTest, NotListMeansEveryConditionIsFalse) {
+  Seed();
+  EXPECT_EQ(Run(R"({"findMany":"Tag","where":{"NOT":[{"label":"math"},{"label":"machines"}]},"select":{"id":true}})"), "[]");
+  EXPECT_EQ(Run(R"({"findMany":"Tag","where":{"NOT":{"label":"math","id":2}},"select":{"id":true}})"),
+            R"([{"id":1},{"id":2}])");
+  EXPECT_EQ(Run(R"({"findMany":"Tag","where":{"NOT":[]},"select":{"id":true}})"), R"([{"id":1},{"id":2}])");
+}
+
 TEST_F(QueryTest, ScalarFiltersFollowSqlNullSemantics) {
   Seed();
   EXPECT_EQ(Run(R"({"findMany":"User","where":{"name":null},"select":{"id":true}})"), R"([{"id":2}])");
