@@ -45,6 +45,27 @@ void SeekForward(mvcc::TxnIterator* it, std::string_view target) {
   }
 }
 
+// In a range of rows (a model's own, or its rows under one parent), the
+// entry after each row's key are the rows clustered under it. True when the
+// iterator is on a row of `m` (its key is the range's `prefix_size` bytes
+// and a primary key); otherwise it is on a descendant, and the iterator moves
+// past that row's descendants (forward) or back to the row itself (reverse).
+Result<bool> AtRowOrPassDescendant(mvcc::TxnIterator* it, size_t prefix_size, const ModelInfo& m, bool reverse,
+                                   std::vector<schema::Value>* scratch) {
+  std::string_view k = it->key();
+  std::string_view rest = k.substr(prefix_size);
+  scratch->clear();
+  RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, scratch).Annotate("row key of " + m.name()));
+  if (rest.empty()) return true;
+  const std::string own(k.substr(0, k.size() - rest.size()));
+  if (!reverse) {
+    SeekForward(it, PrefixEnd(own));
+  } else {
+    it->SeekForPrev(own);
+  }
+  return false;
+}
+
 // The bytes of a key bound: the prefix, then the bound's columns.
 Result<std::string> BoundKey(const std::string& prefix, const query::KeyBound& b,
                              const std::vector<schema::KeyColumn>& key, const ModelInfo& m) {
@@ -166,19 +187,8 @@ Status TxnStorage::Scan(schema::ModelIndex mi, int index, std::span<const query:
       if (reverse && k < lo) break;
       Row row;
       if (source == kRows) {
-        std::string_view rest = k.substr(prefix.size());
-        pk_values.clear();
-        RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
-        if (!rest.empty()) {
-          // A descendant: on to the next row (forward), or back to its own row.
-          const std::string own(k.substr(0, k.size() - rest.size()));
-          if (!reverse) {
-            SeekForward(it.get(), PrefixEnd(own));
-          } else {
-            it->SeekForPrev(own);
-          }
-          continue;
-        }
+        ASSIGN_OR_RETURN(bool is_row, AtRowOrPassDescendant(it.get(), prefix.size(), m, reverse, &pk_values));
+        if (!is_row) continue;
         Result<Row> decoded = txn_->DecodeRow(m, it->value());
         if (!decoded.ok()) return decoded.status().Annotate("row of " + m.name());
         row = std::move(decoded).value();
@@ -232,18 +242,8 @@ Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::
       if (reverse && k < prefix) break;
       // Under the parent: this model's rows and, right after each, its own
       // clustered descendants, which are skipped by seeking past them.
-      std::string_view rest = k.substr(prefix.size());
-      pk_values.clear();
-      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
-      if (!rest.empty()) {
-        const std::string own(k.substr(0, k.size() - rest.size()));
-        if (!reverse) {
-          SeekForward(it.get(), PrefixEnd(own));
-        } else {
-          it->SeekForPrev(own);
-        }
-        continue;
-      }
+      ASSIGN_OR_RETURN(bool is_row, AtRowOrPassDescendant(it.get(), prefix.size(), m, reverse, &pk_values));
+      if (!is_row) continue;
       Result<Row> row = txn_->DecodeRow(m, it->value());
       if (!row.ok()) return row.status().Annotate("row of " + m.name());
       std::string row_key(k);

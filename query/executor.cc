@@ -12,20 +12,6 @@ using schema::Value;
 
 namespace {
 
-std::vector<size_t> Columns(const schema::Model& m, const std::vector<schema::FieldIndex>& fields) {
-  std::vector<int> col = ColumnOfField(m);
-  std::vector<size_t> out;
-  for (schema::FieldIndex f : fields) out.push_back(static_cast<size_t>(col[f.value()]));
-  return out;
-}
-
-Row Project(const Row& row, const std::vector<size_t>& cols) {
-  Row out;
-  out.reserve(cols.size());
-  for (size_t c : cols) out.push_back(row[c]);
-  return out;
-}
-
 bool AnyNull(const Row& r) {
   return std::any_of(r.begin(), r.end(), [](const Value& v) { return v.is_null(); });
 }
@@ -63,6 +49,20 @@ Result<Visit> VisitKeys(const Visitor& visit, const std::vector<size_t>& keys, s
 }
 
 }  // namespace
+
+std::vector<size_t> Columns(const schema::Model& m, const std::vector<schema::FieldIndex>& fields) {
+  std::vector<int> col = ColumnOfField(m);
+  std::vector<size_t> out;
+  for (schema::FieldIndex f : fields) out.push_back(static_cast<size_t>(col[f.value()]));
+  return out;
+}
+
+Row Project(const Row& row, const std::vector<size_t>& cols) {
+  Row out;
+  out.reserve(cols.size());
+  for (size_t c : cols) out.push_back(row[c]);
+  return out;
+}
 
 Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options) {
   return Exec(storage, options, request.explain).Run(request);

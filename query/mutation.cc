@@ -13,19 +13,6 @@ using schema::Value;
 
 namespace {
 
-std::vector<size_t> Columns(const schema::Model& m, const std::vector<schema::FieldIndex>& fields) {
-  std::vector<int> col = ColumnOfField(m);
-  std::vector<size_t> out;
-  for (schema::FieldIndex f : fields) out.push_back(static_cast<size_t>(col[f.value()]));
-  return out;
-}
-
-Row Project(const Row& row, const std::vector<size_t>& cols) {
-  Row out;
-  for (size_t c : cols) out.push_back(row[c]);
-  return out;
-}
-
 std::string DescribeKey(const schema::Model& m, const std::vector<size_t>& cols, const Row& values) {
   const std::vector<schema::FieldIndex> fields = StoredFields(m);
   std::string s;

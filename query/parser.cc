@@ -32,6 +32,18 @@ std::string Got(const Value& v) { return v.ToString(40); }
 
 bool IsInt(const Value& v) { return v.is_number() && v.is_integer(); }
 
+// Arguments that take one value or a list of them ("by", "distinct", "data"
+// of createMany): the values, and whether they came as a list.
+std::vector<const Value*> OneOrList(const Value& v) {
+  std::vector<const Value*> out;
+  if (v.kind() == Value::Kind::kArray) {
+    for (const Value& x : v.items()) out.push_back(&x);
+  } else {
+    out.push_back(&v);
+  }
+  return out;
+}
+
 // A list of names for "expected one of" messages.
 std::string Names(std::initializer_list<std::string_view> names) {
   std::string s;
@@ -168,12 +180,7 @@ class Parser {
       case Operation::kCreateMany: {
         const Value* data = v.Find("data");
         if (data == nullptr) return Error("", "createMany needs data");
-        std::vector<const Value*> rows;
-        if (data->kind() == Value::Kind::kArray) {
-          for (const Value& r : data->items()) rows.push_back(&r);
-        } else {
-          rows.push_back(data);
-        }
+        std::vector<const Value*> rows = OneOrList(*data);
         if (rows.size() > limits_.max_list_values) {
           return Error("data", "createMany of " + std::to_string(rows.size()) + " rows (at most " +
                                    std::to_string(limits_.max_list_values) + " per request)");
@@ -559,12 +566,7 @@ class Parser {
     }
     if (const Value* d = v.Find("distinct")) {
       const std::string p = Join(path, "distinct");
-      std::vector<const Value*> names;
-      if (d->kind() == Value::Kind::kArray) {
-        for (const Value& x : d->items()) names.push_back(&x);
-      } else {
-        names.push_back(d);
-      }
+      std::vector<const Value*> names = OneOrList(*d);
       for (const Value* n : names) {
         if (n->kind() != Value::Kind::kString) return Error(p, "expected field names, got " + Got(*n));
         ASSIGN_OR_RETURN(const sv::Field* fd, ScalarField(m, n->string_value(), p));
@@ -733,12 +735,7 @@ class Parser {
     if (req->op == Operation::kGroupBy) {
       const Value* by = v.Find("by");
       if (by == nullptr) return Error("", "groupBy needs by");
-      std::vector<const Value*> names;
-      if (by->kind() == Value::Kind::kArray) {
-        for (const Value& x : by->items()) names.push_back(&x);
-      } else {
-        names.push_back(by);
-      }
+      std::vector<const Value*> names = OneOrList(*by);
       if (names.empty()) return Error("by", "groupBy needs at least one field");
       for (size_t i = 0; i < names.size(); ++i) {
         const std::string p = by->kind() == Value::Kind::kArray ? At("by", i) : "by";

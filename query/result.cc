@@ -172,6 +172,9 @@ constexpr uint32_t kEntityBlockKind = 1;
 constexpr uint32_t kEdgeBlockKind = 2;
 constexpr uint32_t kNoTargets = 0xffffffffu;
 constexpr size_t kHeaderBytes = 32;
+// A block with no columns (a select of relations only) takes no bytes per
+// row, so its row count is bounded here rather than by the input's size.
+constexpr uint32_t kMaxRowsPerBlock = uint32_t{1} << 24;
 
 void Pad8(std::string* out) { out->append((8 - out->size() % 8) % 8, '\0'); }
 
@@ -365,6 +368,10 @@ Result<QueryResult> QueryResult::Decode(std::string_view bytes) {
     ASSIGN_OR_RETURN(uint32_t kind, r.U32(where));
     if (kind != kEntityBlockKind) return Status::Corruption(where + ": kind " + std::to_string(kind));
     ASSIGN_OR_RETURN(b.rows, r.U32(where));
+    if (b.rows > kMaxRowsPerBlock) {
+      return Status::Corruption(where + ": " + std::to_string(b.rows) + " rows (a block holds at most " +
+                                std::to_string(kMaxRowsPerBlock) + ")");
+    }
     ASSIGN_OR_RETURN(uint32_t n_columns, r.U32(where));
     ASSIGN_OR_RETURN(b.path, r.Name(where));
     ASSIGN_OR_RETURN(b.model, r.Name(where));
@@ -554,6 +561,33 @@ class JsonRenderer {
 };
 
 }  // namespace
+
+uint64_t RenderedRows(const QueryResult& r) {
+  if (r.entities.empty()) return 0;
+  auto add = [](uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; };
+  // How many times each row is written: blocks come parents first.
+  std::vector<std::vector<uint64_t>> times(r.entities.size());
+  for (size_t b = 0; b < r.entities.size(); ++b) times[b].assign(r.entities[b].rows, 0);
+  const uint32_t roots = r.shape == ResultShape::kList ? r.entities[0].rows : std::min<uint32_t>(r.entities[0].rows, 1);
+  for (uint32_t i = 0; i < roots; ++i) times[0][i] = 1;
+  uint64_t total = roots;
+  for (size_t b = 0; b < r.entities.size(); ++b) {
+    for (const EdgeBlock& e : r.edges) {
+      if (e.parent_block != b) continue;
+      for (size_t p = 0; p + 1 < e.offsets.size(); ++p) {
+        const uint64_t t = times[b][p];
+        if (t == 0) continue;
+        const size_t n = e.list ? e.ChildCount(p) : std::min<size_t>(e.ChildCount(p), 1);
+        for (size_t k = 0; k < n; ++k) {
+          uint64_t& c = times[e.child_block][e.Child(p, k)];
+          c = add(c, t);
+          total = add(total, t);
+        }
+      }
+    }
+  }
+  return total;
+}
 
 std::string ToJson(const QueryResult& r) {
   std::string out;

@@ -128,4 +128,9 @@ class ColumnBuilder {
 // number, Decimal as a string, Json inline.
 std::string ToJson(const QueryResult& r);
 
+// How many row objects ToJson writes: a row shared by several parents is
+// written under each, so a result from elsewhere can expand far beyond its
+// size; check this before rendering one. Saturates at UINT64_MAX.
+uint64_t RenderedRows(const QueryResult& r);
+
 }  // namespace ormdb::query

@@ -39,14 +39,18 @@ class ThreadRing {
       return;
     }
     ok_ = true;
+    owner_ = ::getpid();
   }
   ~ThreadRing();
-  bool ok() const { return ok_; }
+  // A ring belongs to the process that made it: after fork() the child
+  // shares its memory with the parent, so the child must not submit to it.
+  bool ok() const { return ok_ && owner_ == ::getpid(); }
   io_uring* get() { return &ring_; }
 
  private:
   io_uring ring_{};
   bool ok_ = false;
+  pid_t owner_ = 0;
 };
 
 // Set once the thread's ring is destroyed. Thread-locals of the main thread
