@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "query/parse_util.h"
 #include "query/storage.h"
 #include "schema/literal.h"
 
@@ -15,45 +16,15 @@ namespace ormdb::query {
 
 using json::Value;
 namespace sv = schema;
+using namespace parse;
 
 namespace {
-
-std::string Join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string At(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
-Status Error(const std::string& path, std::string msg) {
-  return Status::InvalidArgument(path.empty() ? msg : path + ": " + msg);
-}
-
-std::string Got(const Value& v) { return v.ToString(40); }
-
-bool IsInt(const Value& v) { return v.is_number() && v.is_integer(); }
-
-// Arguments that take one value or a list of them ("by", "distinct", "data"
-// of createMany): the values, and whether they came as a list.
-std::vector<const Value*> OneOrList(const Value& v) {
-  std::vector<const Value*> out;
-  if (v.kind() == Value::Kind::kArray) {
-    for (const Value& x : v.items()) out.push_back(&x);
-  } else {
-    out.push_back(&v);
-  }
-  return out;
-}
 
 // A list of names for "expected one of" messages.
 std::string Names(std::initializer_list<std::string_view> names) {
   std::string s;
   for (std::string_view n : names) s += (s.empty() ? "" : ", ") + std::string(n);
   return s;
-}
-
-std::string TypeNameOf(const sv::Schema& schema, const sv::Field& f) {
-  if (f.kind == sv::FieldKind::kEnum) return schema.enum_type(f.enum_type).name;
-  return std::string(sv::ScalarTypeName(f.scalar));
 }
 
 std::optional<Operation> OperationFromName(std::string_view n) {
@@ -70,17 +41,6 @@ std::optional<Operation> OperationFromName(std::string_view n) {
     if (name == n) return op;
   }
   return std::nullopt;
-}
-
-bool IsNumeric(const sv::Field& f) {
-  if (f.kind != sv::FieldKind::kScalar) return false;
-  switch (f.scalar) {
-    case sv::ScalarType::kInt:
-    case sv::ScalarType::kBigInt:
-    case sv::ScalarType::kFloat:
-    case sv::ScalarType::kDecimal: return true;
-    default: return false;
-  }
 }
 
 class Parser {
@@ -910,68 +870,6 @@ class Parser {
 };
 
 }  // namespace
-
-Result<sv::Value> ValueFromJson(const sv::Schema& schema, const sv::Field& fd, const Value& v) {
-  using K = Value::Kind;
-  if (v.is_null()) return sv::Value::Null();
-  auto expected = [&]() { return Status::InvalidArgument("expected " + TypeNameOf(schema, fd) + ", got " + Got(v)); };
-  if (fd.kind == sv::FieldKind::kEnum) {
-    if (v.kind() != K::kString) return expected();
-    for (const sv::EnumValue& ev : schema.enum_type(fd.enum_type).values) {
-      if (ev.name == v.string_value()) return sv::Value::String(ev.db_name);
-    }
-    return Status::InvalidArgument("expected " + TypeNameOf(schema, fd) + ", got " + Got(v) + " (not one of its values)");
-  }
-  switch (fd.scalar) {
-    case sv::ScalarType::kBoolean:
-      if (v.kind() != K::kBool) return expected();
-      return sv::Value::Bool(v.bool_value());
-    case sv::ScalarType::kInt:
-      if (!IsInt(v) || v.int_value() < INT32_MIN || v.int_value() > INT32_MAX) return expected();
-      return sv::Value::Int32(static_cast<int32_t>(v.int_value()));
-    case sv::ScalarType::kBigInt:
-      if (IsInt(v)) return sv::Value::Int64(v.int_value());
-      if (v.kind() == K::kString) {
-        if (std::optional<int64_t> n = sv::ParseInteger(v.string_value(), INT64_MIN, INT64_MAX)) return sv::Value::Int64(*n);
-      }
-      return expected();
-    case sv::ScalarType::kFloat:
-      if (v.kind() != K::kNumber) return expected();
-      return sv::Value::Double(v.double_value());
-    case sv::ScalarType::kDecimal: {
-      std::string_view text;
-      if (v.kind() == K::kNumber) text = v.number_text();
-      else if (v.kind() == K::kString) text = v.string_value();
-      else return expected();
-      Result<sv::Decimal> d = sv::Decimal::Parse(text);
-      if (!d.ok()) return Status::InvalidArgument("expected Decimal, got " + Got(v) + " (" + d.status().message() + ")");
-      return sv::Value::FromDecimal(std::move(d).value());
-    }
-    case sv::ScalarType::kString:
-      if (v.kind() != K::kString) return expected();
-      if (fd.uuid_bytes) {
-        std::optional<std::string> b = sv::ParseUuid(v.string_value());
-        if (!b) return Status::InvalidArgument("expected a UUID, got " + Got(v));
-        return sv::Value::Bytes(std::move(*b));
-      }
-      return sv::Value::String(v.string_value());
-    case sv::ScalarType::kBytes: {
-      if (v.kind() != K::kString) return expected();
-      std::optional<std::string> b = sv::DecodeBase64(v.string_value());
-      if (!b) return Status::InvalidArgument("expected Bytes as base64 text, got " + Got(v));
-      return sv::Value::Bytes(std::move(*b));
-    }
-    case sv::ScalarType::kDateTime: {
-      if (v.kind() != K::kString) return expected();
-      std::optional<int64_t> t = sv::ParseTimestampMicros(v.string_value());
-      if (!t) return Status::InvalidArgument("expected DateTime as ISO 8601 text, got " + Got(v));
-      return sv::Value::Int64(*t);
-    }
-    case sv::ScalarType::kJson:
-      return sv::Value::String(v.ToString());
-  }
-  return expected();
-}
 
 Result<Request> ParseRequest(const json::Value& request, const schema::Schema& schema, const ParseLimits& limits) {
   return Parser(schema, limits).Parse(request);
