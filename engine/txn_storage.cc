@@ -1,5 +1,8 @@
 #include "engine/txn_storage.h"
 
+#include <chrono>
+#include <thread>
+
 #include "engine/keyspace.h"
 #include "engine/row_text.h"
 #include "query/parser.h"
@@ -315,6 +318,23 @@ Result<query::QueryResult> Transaction::Execute(const query::Request& request, c
   return r;
 }
 
+namespace {
+
+// A conflict means a commit after our snapshot was logged first; it becomes
+// visible a moment later (once applied). Retrying before then would read the
+// same snapshot and conflict again, so wait until a newer commit is visible.
+void AwaitNewerCommit(mvcc::Store& store, mvcc::CommitVersion snapshot) {
+  using namespace std::chrono;
+  const auto deadline = steady_clock::now() + milliseconds(100);
+  while (store.last_committed() <= snapshot && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(microseconds(20));
+  }
+}
+
+constexpr int kMaxConflictRetries = 100;
+
+}  // namespace
+
 Result<query::QueryResult> Database::Execute(std::string_view json_request, const query::ExecuteOptions& options) {
   ASSIGN_OR_RETURN(json::Value v, json::Parse(json_request));
   for (int attempt = 0;; ++attempt) {
@@ -326,12 +346,14 @@ Result<query::QueryResult> Database::Execute(std::string_view json_request, cons
       txn->Rollback();
       return r;
     }
+    const mvcc::CommitVersion snapshot = txn->snapshot_version();
     Result<mvcc::CommitVersion> committed = txn->Commit();
     if (committed.ok()) {
       r->version = committed->value();
       return r;
     }
-    if (!committed.status().IsConflict() || attempt >= 16) return committed.status();
+    if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
+    AwaitNewerCommit(*store_, snapshot);
   }
 }
 
@@ -359,12 +381,14 @@ Result<std::vector<query::QueryResult>> Database::ExecuteBatch(const std::vector
       txn->Rollback();
       return out;
     }
+    const mvcc::CommitVersion snapshot = txn->snapshot_version();
     Result<mvcc::CommitVersion> committed = txn->Commit();
     if (committed.ok()) {
       for (query::QueryResult& r : out) r.version = committed->value();
       return out;
     }
-    if (!committed.status().IsConflict() || attempt >= 16) return committed.status();
+    if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
+    AwaitNewerCommit(*store_, snapshot);
   }
 }
 

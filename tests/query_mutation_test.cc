@@ -1445,7 +1445,10 @@ TEST_F(MutationTest, ConcurrentExecutesOfTheSameUniqueValueLeaveOneRow) {
           db_->Execute(R"({"create":"User","data":{"email":"u)" + std::to_string(i) + R"(@x.org"}})");
       if (r.ok()) ++ok;
       else if (Contains(r.status(), "Unique constraint failed on User(email)")) ++unique_failures;
-      else ++other;
+      else {
+        ++other;
+        ADD_FAILURE() << r.status().ToString();
+      }
     }
   };
   std::thread t1(worker), t2(worker);
