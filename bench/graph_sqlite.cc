@@ -289,23 +289,29 @@ Status SqliteSession::Point(int64_t id, Graph* g) {
   });
 }
 
-Status SqliteSession::GraphNPlusOne(int64_t id, Graph* g) {
-  RETURN_IF_ERROR(Point(id, g));
+// N+1 below the users: one query for each user's posts, then one for each
+// post's comments.
+Status SqliteSession::PostsAndCommentsNPlusOne(sqlite3_stmt* posts, sqlite3_stmt* comments, Graph* g) {
   for (UserObj& u : g->users) {
-    sqlite3_bind_int64(posts_of_user_.get(), 1, u.id);
-    RETURN_IF_ERROR(Each(posts_of_user_.get(), [&](sqlite3_stmt* s) {
+    sqlite3_bind_int64(posts, 1, u.id);
+    RETURN_IF_ERROR(Each(posts, [&](sqlite3_stmt* s) {
       u.posts.emplace_back();
       ReadPost(s, 0, &u.posts.back());
     }));
     for (PostObj& p : u.posts) {
-      sqlite3_bind_int64(comments_of_post_.get(), 1, p.id);
-      RETURN_IF_ERROR(Each(comments_of_post_.get(), [&](sqlite3_stmt* s) {
+      sqlite3_bind_int64(comments, 1, p.id);
+      RETURN_IF_ERROR(Each(comments, [&](sqlite3_stmt* s) {
         p.comments.emplace_back();
         ReadComment(s, 0, &p.comments.back());
       }));
     }
   }
   return Status::OK();
+}
+
+Status SqliteSession::GraphNPlusOne(int64_t id, Graph* g) {
+  RETURN_IF_ERROR(Point(id, g));
+  return PostsAndCommentsNPlusOne(posts_of_user_.get(), comments_of_post_.get(), g);
 }
 
 Status SqliteSession::GraphJoin(int64_t id, Graph* g) {
@@ -378,21 +384,7 @@ Status SqliteSession::PageNPlusOne(int64_t cursor, Graph* g) {
     g->users.emplace_back();
     ReadUser(s, 0, &g->users.back());
   }));
-  for (UserObj& u : g->users) {
-    sqlite3_bind_int64(page_posts_of_user_.get(), 1, u.id);
-    RETURN_IF_ERROR(Each(page_posts_of_user_.get(), [&](sqlite3_stmt* s) {
-      u.posts.emplace_back();
-      ReadPost(s, 0, &u.posts.back());
-    }));
-    for (PostObj& p : u.posts) {
-      sqlite3_bind_int64(page_comments_of_post_.get(), 1, p.id);
-      RETURN_IF_ERROR(Each(page_comments_of_post_.get(), [&](sqlite3_stmt* s) {
-        p.comments.emplace_back();
-        ReadComment(s, 0, &p.comments.back());
-      }));
-    }
-  }
-  return Status::OK();
+  return PostsAndCommentsNPlusOne(page_posts_of_user_.get(), page_comments_of_post_.get(), g);
 }
 
 Status SqliteSession::PageJoin(int64_t cursor, Graph* g) {

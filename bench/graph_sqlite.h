@@ -91,6 +91,7 @@ class SqliteSession {
   Status Each(sqlite3_stmt* s, Row row);
 
   Status Point(int64_t id, Graph* g);
+  Status PostsAndCommentsNPlusOne(sqlite3_stmt* posts, sqlite3_stmt* comments, Graph* g);
   Status GraphNPlusOne(int64_t id, Graph* g);
   Status GraphJoin(int64_t id, Graph* g);
   Status GraphIn(int64_t id, Graph* g);

@@ -120,6 +120,9 @@ struct ParseOptions {
 //   "JSON at line 3, column 14 (byte 57): expected ':' after object key, found '1'"
 Result<Value> Parse(std::string_view text, const ParseOptions& options = {});
 
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
+void AppendUtf8(std::string* out, uint32_t cp);
+
 // Appends `s` as a JSON string literal, quotes included. Quotes, backslashes
 // and control characters are escaped (\n, \t, ... where JSON has a short
 // form, else \u00XX); well-formed UTF-8 is kept as is; a byte that does not
