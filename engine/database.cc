@@ -137,6 +137,39 @@ Result<int64_t> Database::NextSequence(const ModelInfo& m, size_t field) {
   }
 }
 
+Status Database::AdvanceSequence(const ModelInfo& m, size_t field, int64_t used) {
+  const uint32_t fid = m.fields[field].id;
+  std::lock_guard lock(mu_);
+  auto key = std::make_pair(m.entity, fid);
+  auto it = sequences_.find(key);
+  if (it != sequences_.end() && it->second >= used) return Status::OK();
+  const std::string skey = SequenceKey(m.entity, fid);
+  for (int attempt = 0;; ++attempt) {
+    auto txn = store_->BeginWrite();
+    std::string reserved_bytes;
+    Status st = txn->Get(skey, &reserved_bytes);
+    if (!st.ok() && !st.IsNotFound()) return st;
+    if (st.ok() && reserved_bytes.size() != 8) return Status::Corruption("sequence of " + m.name() + " malformed");
+    const int64_t reserved = st.IsNotFound() ? 0 : static_cast<int64_t>(coding::DecodeFixed64(reserved_bytes.data()));
+    if (reserved > used) {
+      // Values up to `reserved` may have been handed out before a restart:
+      // continue after the block, as NextSequence would.
+      if (it == sequences_.end()) sequences_[key] = reserved;
+      else it->second = std::max(it->second, used);
+      return Status::OK();
+    }
+    std::string next;
+    coding::PutFixed64(&next, static_cast<uint64_t>(used));
+    RETURN_IF_ERROR(txn->Put(skey, next));
+    Result<mvcc::CommitVersion> done = txn->Commit();
+    if (done.ok()) {
+      sequences_[key] = used;
+      return Status::OK();
+    }
+    if (!done.status().IsConflict() || attempt > 100) return done.status();
+  }
+}
+
 std::shared_ptr<std::shared_mutex> Database::Gate(uint32_t entity) {
   std::lock_guard lock(mu_);
   auto& g = gates_[entity];

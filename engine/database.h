@@ -34,6 +34,7 @@
 #include "query/result.h"
 #include "schema/migration_plan.h"
 #include "schema/value.h"
+#include "util/json.h"
 
 namespace ormdb::engine {
 
@@ -97,6 +98,9 @@ class Transaction {
   // transaction. A failed mutation aborts the transaction, as every failed
   // write does.
   Result<query::QueryResult> Execute(const query::Request& request, const query::ExecuteOptions& options = {});
+  // The same for a request's argument tree (text or binary form, parsed),
+  // bound against this transaction's schema.
+  Result<query::QueryResult> Execute(const json::Value& request, const query::ExecuteOptions& options = {});
   // The snapshot this transaction reads.
   mvcc::CommitVersion snapshot_version() const { return txn_->snapshot_version(); }
 
@@ -240,6 +244,8 @@ class Database {
   // on a conflict, since nothing was acknowledged yet). The result carries
   // the commit version it was read at or written by.
   Result<query::QueryResult> Execute(std::string_view json_request, const query::ExecuteOptions& options = {});
+  // The same for a request's argument tree (text or binary form, parsed).
+  Result<query::QueryResult> Execute(const json::Value& request, const query::ExecuteOptions& options = {});
   // Several requests in one transaction, all or nothing.
   Result<std::vector<query::QueryResult>> ExecuteBatch(const std::vector<std::string>& json_requests,
                                                        const query::ExecuteOptions& options = {});
@@ -266,6 +272,8 @@ class Database {
   Status DeleteRange(const std::string& lo, const std::string& hi, const MigrateOptions& options);
   // The next value of an autoincrement field.
   Result<int64_t> NextSequence(const ModelInfo& m, size_t field);
+  // `used` was stored explicitly: later values of the sequence come after it.
+  Status AdvanceSequence(const ModelInfo& m, size_t field, int64_t used);
 
   // Per entity id: writers hold it shared until they finish; a migration
   // rewriting a model's rows holds it exclusively, so writes to it wait.

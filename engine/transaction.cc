@@ -208,9 +208,17 @@ Status Transaction::Assign(const ModelInfo& m, const Fields& values, Row* row, s
 Status Transaction::FillDefaults(const ModelInfo& m, Row* row, const std::vector<bool>& given) {
   using schema::DefaultKind;
   for (size_t i = 0; i < m.fields.size(); ++i) {
-    if (given[i]) continue;
     const FieldInfo& f = m.fields[i];
     const schema::DefaultValue& d = f.def->default_value;
+    if (given[i]) {
+      // An explicit value in an autoincrement column (an import, a copy)
+      // moves the sequence past it, so the next generated value is free.
+      const Value& v = (*row)[i];
+      if (d.kind == DefaultKind::kAutoincrement && !v.is_null()) {
+        RETURN_IF_ERROR(db_->AdvanceSequence(m, i, v.kind() == Value::Kind::kInt32 ? v.int32_value() : v.int64_value()));
+      }
+      continue;
+    }
     Value& v = (*row)[i];
     switch (d.kind) {
       case DefaultKind::kNone:

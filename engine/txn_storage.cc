@@ -335,8 +335,18 @@ constexpr int kMaxConflictRetries = 100;
 
 }  // namespace
 
+Result<query::QueryResult> Transaction::Execute(const json::Value& request, const query::ExecuteOptions& options) {
+  RETURN_IF_ERROR(CheckOpen());
+  ASSIGN_OR_RETURN(query::Request req, query::ParseRequest(request, catalog().schema()));
+  return Execute(req, options);
+}
+
 Result<query::QueryResult> Database::Execute(std::string_view json_request, const query::ExecuteOptions& options) {
   ASSIGN_OR_RETURN(json::Value v, json::Parse(json_request));
+  return Execute(v, options);
+}
+
+Result<query::QueryResult> Database::Execute(const json::Value& v, const query::ExecuteOptions& options) {
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Transaction> txn = Begin();
     ASSIGN_OR_RETURN(query::Request req, query::ParseRequest(v, txn->catalog().schema()));

@@ -82,6 +82,8 @@ class Exec {
   // and edges) to *out; returns its index.
   Result<uint32_t> BuildLevel(const Selection& sel, RowSet rows, QueryResult* out);
   Status ChargeRead(const std::string& path, uint64_t n);
+  // Busy when the request was cancelled or ran past its deadline.
+  Status CheckInterrupt(const std::string& path) const;
 
   // ---------------------------------------------------------- aggregates
   Result<QueryResult> RunCount(const Request& req);

@@ -65,7 +65,14 @@ Row Project(const Row& row, const std::vector<size_t>& cols) {
 }
 
 Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options) {
-  return Exec(storage, options, request.explain).Run(request);
+  using Accept = ExecuteOptions::Accept;
+  if ((options.accept == Accept::kReads && !IsRead(request.op)) ||
+      (options.accept == Accept::kWrites && IsRead(request.op))) {
+    return Status::InvalidArgument(std::string(OperationName(request.op)) + ": " +
+                                   (IsRead(request.op) ? "a read" : "a write") + " where only " +
+                                   (options.accept == Accept::kReads ? "reads" : "writes") + " are accepted");
+  }
+  return Exec(storage, options, request.explain || options.explain).Run(request);
 }
 
 LevelStats* Exec::Stats(const std::string& path) {
@@ -77,7 +84,10 @@ LevelStats* Exec::Stats(const std::string& path) {
 }
 
 Status Exec::ChargeRead(const std::string& path, uint64_t n) {
+  constexpr int kCheckEveryRowsLog2 = 8;  // a clock read per 256 rows is lost in the noise
+  const bool check = (rows_read_ >> kCheckEveryRowsLog2) != ((rows_read_ + n) >> kCheckEveryRowsLog2);
   rows_read_ += n;
+  if (check) RETURN_IF_ERROR(CheckInterrupt(path));
   if (rows_read_ > options_.max_rows_read) {
     return Status::InvalidArgument((path.empty() ? std::string("the root") : "include " + path) +
                                    ": the request read more than " + std::to_string(options_.max_rows_read) +
@@ -86,7 +96,20 @@ Status Exec::ChargeRead(const std::string& path, uint64_t n) {
   return Status::OK();
 }
 
+Status Exec::CheckInterrupt(const std::string& path) const {
+  const std::string where = path.empty() ? std::string("the root") : "include " + path;
+  if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
+    return Status::Busy(where + ": the request was cancelled after reading " + std::to_string(rows_read_) + " rows");
+  }
+  if (options_.deadline && std::chrono::steady_clock::now() > *options_.deadline) {
+    return Status::Busy(where + ": the request ran past its time budget after reading " +
+                        std::to_string(rows_read_) + " rows");
+  }
+  return Status::OK();
+}
+
 Result<QueryResult> Exec::Run(const Request& req) {
+  RETURN_IF_ERROR(CheckInterrupt(""));
   const uint64_t pages_before = Pages();
   Result<QueryResult> out = [&]() -> Result<QueryResult> {
     switch (req.op) {

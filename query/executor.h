@@ -5,8 +5,11 @@
 // the read path.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "query/request.h"
 #include "query/result.h"
@@ -20,6 +23,18 @@ struct ExecuteOptions {
   uint64_t max_rows_read = 10'000'000;
   // Rows a request may return (all blocks together).
   uint64_t max_rows_returned = 1'000'000;
+  // When the request must have finished (none: no time budget), and a flag
+  // another thread sets to stop it (a client's cancel). Both are looked at
+  // every few hundred rows read; either stops the request with Busy.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  const std::atomic<bool>* cancel = nullptr;
+  // What the caller accepts: a server's Fetch message carries reads only
+  // and its Mutate writes only, so a client cannot write by mistake
+  // through a path it believes read-only.
+  enum class Accept : uint8_t { kAny, kReads, kWrites };
+  Accept accept = Accept::kAny;
+  // Explain this request whatever the request says.
+  bool explain = false;
 };
 
 Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options = {});

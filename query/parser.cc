@@ -43,6 +43,19 @@ std::optional<Operation> OperationFromName(std::string_view n) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<Operation> OperationOf(const json::Value& request) {
+  if (request.kind() != json::Value::Kind::kObject) return std::nullopt;
+  for (const auto& [key, val] : request.members()) {
+    std::optional<Operation> op = OperationFromName(key);
+    if (op && val.kind() == json::Value::Kind::kString) return op;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 class Parser {
  public:
   Parser(const sv::Schema& schema, const ParseLimits& limits) : schema_(schema), limits_(limits) {}

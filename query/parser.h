@@ -9,6 +9,7 @@
 //   include.posts.where.title: expected String, got 42
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "query/request.h"
@@ -23,6 +24,10 @@ struct ParseLimits {
   int max_filter_depth = 32;      // AND/OR/NOT and relation filters nested
   size_t max_list_values = 10000; // in/notIn lists, createMany rows
 };
+
+// The operation a request names (the key whose value is a model's name),
+// read without the schema: a client picks Fetch or Mutate by it.
+std::optional<Operation> OperationOf(const json::Value& request);
 
 Result<Request> ParseRequest(std::string_view text, const schema::Schema& schema, const ParseLimits& limits = {});
 Result<Request> ParseRequest(const json::Value& request, const schema::Schema& schema,

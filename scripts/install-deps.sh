@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   liburing-dev libxxhash-dev libzstd-dev libmimalloc-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsodium-dev                  # password hashing (Argon2id) for the server's users
   clang libclang-rt-14-dev       # libFuzzer and the sanitizer runtimes for the fuzz targets
   liblmdb-dev                    # the comparison benchmark only
   libsqlite3-dev                 # the reference of the entity model test; the commit benchmark's peer

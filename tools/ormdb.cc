@@ -1,6 +1,7 @@
-// The ormdb command. Until the server lands it works on a data directory
-// directly: inspect and check it, plan and apply schema migrations, run
-// requests, and read or write raw keys of the keyspace.
+// The ormdb command: the server (serve), its clients (shell, import,
+// export), its users (user), and the commands that work on a data
+// directory directly: inspect and check it, plan and apply schema
+// migrations, run requests, and read or write raw keys of the keyspace.
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -13,34 +14,41 @@
 
 #include "btree/check.h"
 #include "engine/database.h"
+#include "tools/commands.h"
 #include "util/file.h"
 #include "util/json.h"
 
-namespace {
-
-using ormdb::Status;
-using ormdb::engine::Database;
+namespace ormdb::tools {
 
 int Fail(const Status& st) {
   std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
   return 1;
 }
 
-std::unique_ptr<Database> OpenOrExit(const std::string& dir) {
+std::unique_ptr<engine::Database> OpenOrExit(const std::string& dir) {
   Status st = ormdb::CreateDirectories(dir);
   if (!st.ok()) std::exit(Fail(st));
-  auto db = Database::Open(dir);
+  auto db = engine::Database::Open(dir);
   if (!db.ok()) std::exit(Fail(db.status().Annotate("opening " + dir)));
   return std::move(db).value();
 }
 
-std::string ReadFileOrExit(const std::string& path) {
+std::string ReadFileOrExit(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) std::exit(Fail(Status::FromErrno(errno, "reading schema file " + path)));
+  if (!in) std::exit(Fail(Status::FromErrno(errno, std::string("reading ") + what + " " + path)));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
+
+}  // namespace ormdb::tools
+
+namespace {
+
+using ormdb::Status;
+using ormdb::tools::Fail;
+using ormdb::tools::OpenOrExit;
+using ormdb::tools::ReadFileOrExit;
 
 // Prints bytes as text when printable, else as \xNN escapes.
 std::string Printable(std::string_view s) {
@@ -63,8 +71,13 @@ int main(int argc, char** argv) {
   CLI::App app{"ormDB: a database whose native language is the ORM's graph fetch"};
   app.set_version_flag("--version", std::string("ormdb ") + ORMDB_VERSION);
   app.require_subcommand(1);
-  std::string data_dir = "./data";
+  ormdb::tools::Global global;
+  std::string& data_dir = global.data_dir;
   app.add_option("--data", data_dir, "data directory")->capture_default_str();
+  std::vector<ormdb::tools::Runner> runners = {
+      ormdb::tools::AddServe(app, global), ormdb::tools::AddShell(app, global),
+      ormdb::tools::AddImport(app, global), ormdb::tools::AddExport(app, global),
+      ormdb::tools::AddUser(app, global)};
 
   auto* info = app.add_subcommand("info", "open (creating if needed) the data directory and describe it");
   auto* check = app.add_subcommand("check", "verify every page, the key order and the free space accounting");
@@ -101,6 +114,9 @@ int main(int argc, char** argv) {
   scan->add_option("--limit", limit, "at most this many")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
+  for (const auto& run : runners) {
+    if (int rc = run(); rc >= 0) return rc;
+  }
 
   auto db = OpenOrExit(data_dir);
   ormdb::mvcc::Store& store = db->store();
@@ -121,7 +137,6 @@ int main(int argc, char** argv) {
       std::printf("  model %-20s %zu fields, %zu indexes%s\n", m.name().c_str(), m.fields.size(), m.indexes.size(),
                   m.cluster ? (", stored under " + catalog->models()[m.cluster->parent].name()).c_str() : "");
     }
-    std::printf("\nThe server and its protocol are not built yet.\n");
     return 0;
   }
   if (check->parsed()) {
@@ -141,7 +156,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (plan->parsed() || apply->parsed()) {
-    std::string text = ReadFileOrExit(schema_file);
+    std::string text = ReadFileOrExit(schema_file, "schema file");
     auto p = db->PlanMigration(schema_file, text);
     if (!p.ok()) return Fail(p.status());
     if (p->steps.empty()) {

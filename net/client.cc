@@ -1,0 +1,219 @@
+#include "net/client.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace ormdb::net {
+
+Status Reply::status() const {
+  if (header.type != MessageType::kError) return Status::OK();
+  Result<ErrorMessage> e = DecodeError(payload);
+  if (!e.ok()) return e.status().Annotate("the server's error frame");
+  return StatusFor(*e);
+}
+
+Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string where = options.host + ":" + std::to_string(options.port);
+  if (int rc = getaddrinfo(options.host.c_str(), std::to_string(options.port).c_str(), &hints, &res); rc != 0) {
+    return Status::InvalidArgument("server address " + where + ": " + gai_strerror(rc));
+  }
+  int fd = -1;
+  int err = 0;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    err = errno;
+    ::close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) return Status::FromErrno(err, "connecting to " + where);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (options.io_timeout_ms > 0) {
+    timeval tv{options.io_timeout_ms / 1000, (options.io_timeout_ms % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+  std::unique_ptr<Client> c(new Client(fd, options));
+  Hello hello;
+  hello.features = options.compression ? static_cast<uint32_t>(kFeatureZstd) : 0u;
+  hello.user = options.user;
+  hello.password = options.password;
+  hello.client_name = options.client_name;
+  ASSIGN_OR_RETURN(Reply r, c->Call(MessageType::kHello, EncodeHello(hello)));
+  if (r.type() == MessageType::kError) return r.status().Annotate("connecting to " + where);
+  if (r.type() != MessageType::kWelcome) {
+    return Status::InvalidArgument("connecting to " + where + ": expected Welcome, got " +
+                                   std::string(MessageTypeName(r.type())));
+  }
+  ASSIGN_OR_RETURN(c->welcome_, DecodeWelcome(r.payload));
+  return c;
+}
+
+Client::~Client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status Client::WriteAll(std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "sending to the server");
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+    bytes_sent_ += static_cast<uint64_t>(n);
+  }
+  return Status::OK();
+}
+
+Status Client::ReadExactly(char* dst, size_t n) {
+  while (n > 0) {
+    ssize_t got = ::recv(fd_, dst, n, 0);
+    if (got == 0) return Status::IOError("the server closed the connection");
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "receiving from the server");
+    }
+    dst += got;
+    n -= static_cast<size_t>(got);
+    bytes_received_ += static_cast<uint64_t>(got);
+  }
+  return Status::OK();
+}
+
+Result<uint64_t> Client::Send(MessageType type, std::string_view payload) {
+  const uint64_t id = next_id_++;
+  frame_.clear();
+  const bool compress = (welcome_.features & kFeatureZstd) != 0;
+  AppendFrame(&frame_, type, id, payload, compress);
+  RETURN_IF_ERROR(WriteAll(frame_));
+  return id;
+}
+
+Result<Reply> Client::Receive() {
+  if (!stash_.empty()) {
+    Reply r = std::move(stash_.front());
+    stash_.pop_front();
+    return r;
+  }
+  return ReceiveWire();
+}
+
+Result<Reply> Client::ReceiveWire() {
+  char header[kFrameHeaderBytes];
+  RETURN_IF_ERROR(ReadExactly(header, sizeof header));
+  std::string_view hv(header, sizeof header);
+  ASSIGN_OR_RETURN(FrameHeader h, DecodeFrameHeader(hv, options_.max_reply_bytes));
+  std::string payload(h.payload_length, '\0');
+  RETURN_IF_ERROR(ReadExactly(payload.data(), payload.size()));
+  RETURN_IF_ERROR(CheckPayload(h, hv, payload));
+  Reply r;
+  r.header = h;
+  if (h.flags & kFlagCompressed) {
+    RETURN_IF_ERROR(PayloadBytes(h, payload, &r.payload).status());  // decompresses into r.payload
+    r.header.flags &= static_cast<uint16_t>(~kFlagCompressed);
+  } else {
+    r.payload = std::move(payload);
+  }
+  return r;
+}
+
+Result<Reply> Client::Call(MessageType type, std::string_view payload) {
+  ASSIGN_OR_RETURN(uint64_t id, Send(type, payload));
+  for (;;) {
+    ASSIGN_OR_RETURN(Reply r, ReceiveWire());
+    // A reply with id 0 is the server speaking for itself (idle timeout,
+    // shutdown): it answers whatever was waiting.
+    if (r.request_id() == id || r.request_id() == 0) return r;
+    stash_.push_back(std::move(r));  // an earlier pipelined request's: for Receive()
+  }
+}
+
+Result<Reply> Client::Expect(MessageType type, std::string_view payload, MessageType want) {
+  ASSIGN_OR_RETURN(Reply r, Call(type, payload));
+  RETURN_IF_ERROR(r.status());
+  if (r.type() != want) {
+    return Status::InvalidArgument(std::string(MessageTypeName(type)) + ": expected " +
+                                   std::string(MessageTypeName(want)) + ", got " +
+                                   std::string(MessageTypeName(r.type())));
+  }
+  return r;
+}
+
+Result<query::QueryResult> Client::Query(MessageType type, std::string_view request) {
+  ASSIGN_OR_RETURN(Reply r, Expect(type, EncodeQuery({RequestEncoding::kJson, std::string(request)}),
+                                   MessageType::kResult));
+  ASSIGN_OR_RETURN(ResultMessage m, DecodeResult(r.payload));
+  ASSIGN_OR_RETURN(query::QueryResult q, query::QueryResult::Decode(m.blocks));
+  q.version = m.version;
+  return q;
+}
+
+Result<query::QueryResult> Client::Fetch(std::string_view request) { return Query(MessageType::kFetch, request); }
+Result<query::QueryResult> Client::Mutate(std::string_view request) { return Query(MessageType::kMutate, request); }
+Result<query::QueryResult> Client::Explain(std::string_view request) {
+  return Query(MessageType::kExplain, request);
+}
+
+Result<Reply> Client::FetchRaw(std::string_view request, RequestEncoding encoding) {
+  return Expect(MessageType::kFetch, EncodeQuery({encoding, std::string(request)}), MessageType::kResult);
+}
+
+Result<uint64_t> Client::Begin() {
+  ASSIGN_OR_RETURN(Reply r, Expect(MessageType::kBegin, {}, MessageType::kOk));
+  ASSIGN_OR_RETURN(OkMessage ok, DecodeOk(r.payload));
+  return ok.version;
+}
+
+Result<uint64_t> Client::Commit() {
+  ASSIGN_OR_RETURN(Reply r, Expect(MessageType::kCommit, {}, MessageType::kOk));
+  ASSIGN_OR_RETURN(OkMessage ok, DecodeOk(r.payload));
+  return ok.version;
+}
+
+Status Client::Rollback() { return Expect(MessageType::kRollback, {}, MessageType::kOk).status(); }
+
+Result<SchemaMessage> Client::GetSchema() {
+  ASSIGN_OR_RETURN(Reply r, Expect(MessageType::kGetSchema, {}, MessageType::kSchema));
+  return DecodeSchema(r.payload);
+}
+
+Result<PlanMessage> Client::MigratePlan(std::string_view file_name, std::string_view schema_text) {
+  ASSIGN_OR_RETURN(Reply r, Expect(MessageType::kMigratePlan,
+                                   EncodeMigrate({false, std::string(file_name), std::string(schema_text)}),
+                                   MessageType::kPlan));
+  return DecodePlan(r.payload);
+}
+
+Result<MigratedMessage> Client::MigrateApply(std::string_view file_name, std::string_view schema_text,
+                                             bool allow_destructive) {
+  ASSIGN_OR_RETURN(Reply r, Expect(MessageType::kMigrateApply,
+                                   EncodeMigrate({allow_destructive, std::string(file_name),
+                                                  std::string(schema_text)}),
+                                   MessageType::kMigrated));
+  return DecodeMigrated(r.payload);
+}
+
+Status Client::Ping() { return Expect(MessageType::kPing, "ping", MessageType::kPong).status(); }
+
+Result<uint64_t> Client::SendCancel(uint64_t target) {
+  return Send(MessageType::kCancel, EncodeCancel({target}));
+}
+
+}  // namespace ormdb::net

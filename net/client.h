@@ -1,0 +1,104 @@
+// The C++ client of the wire protocol (docs/protocol.md): one connection,
+// blocking I/O, used by the tests, `ormdb shell` and ormdb-bench.
+//
+// Requests may be pipelined: Send() writes a request and returns its id
+// without waiting; Receive() returns the next reply, whichever request it
+// answers. The call-style methods (Fetch, Mutate, ...) send one request and
+// wait for its reply, keeping replies to earlier pipelined requests for
+// later Receive() calls. A Client is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "net/protocol.h"
+#include "query/result.h"
+#include "util/status.h"
+
+namespace ormdb::net {
+
+struct ClientOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7600;
+  std::string user = "ormdb";
+  std::string password;
+  std::string client_name = "ormdb-client";
+  bool compression = true;          // offer zstd; used when the server agrees
+  uint32_t max_reply_bytes = 1u << 30;
+  int io_timeout_ms = 0;            // a send or receive that stalls this long fails; 0: wait
+};
+
+struct Reply {
+  FrameHeader header;
+  std::string payload;  // uncompressed
+
+  MessageType type() const { return header.type; }
+  uint64_t request_id() const { return header.request_id; }
+  // OK unless the reply is an Error frame (then its code and message).
+  Status status() const;
+  Result<ErrorMessage> error() const { return DecodeError(payload); }
+};
+
+class Client {
+ public:
+  // Connects and performs the handshake; an authentication failure is an
+  // InvalidArgument naming the user.
+  static Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const Welcome& welcome() const { return welcome_; }
+
+  // Pipelining.
+  Result<uint64_t> Send(MessageType type, std::string_view payload);
+  Result<Reply> Receive();
+  // Sends one request and waits for its reply (an Error reply is returned
+  // as a Reply, not as a failed Result: only I/O and protocol failures are).
+  Result<Reply> Call(MessageType type, std::string_view payload);
+
+  // The call-style API. Requests are JSON text (docs/query.md).
+  Result<query::QueryResult> Fetch(std::string_view request);
+  Result<query::QueryResult> Mutate(std::string_view request);
+  Result<query::QueryResult> Explain(std::string_view request);
+  // The raw Result payload (version + blocks) of a Fetch, read in place by
+  // query::ResultView (no decoding pass).
+  Result<Reply> FetchRaw(std::string_view request, RequestEncoding encoding = RequestEncoding::kJson);
+  Result<uint64_t> Begin();   // the transaction's snapshot version
+  Result<uint64_t> Commit();  // the commit version
+  Status Rollback();
+  Result<SchemaMessage> GetSchema();
+  Result<PlanMessage> MigratePlan(std::string_view file_name, std::string_view schema_text);
+  Result<MigratedMessage> MigrateApply(std::string_view file_name, std::string_view schema_text,
+                                       bool allow_destructive = false);
+  Status Ping();
+  // Asks the server to stop request `target` (sent earlier with Send); its
+  // reply is then an Error with code kCancelled, unless it had finished.
+  Result<uint64_t> SendCancel(uint64_t target);
+
+  // The bytes this connection sent and received so far, and round trips
+  // (call-style requests) made.
+  uint64_t bytes_sent() const { return bytes_sent_; }
+  uint64_t bytes_received() const { return bytes_received_; }
+
+ private:
+  explicit Client(int fd, ClientOptions options) : fd_(fd), options_(std::move(options)) {}
+  Status WriteAll(std::string_view bytes);
+  Status ReadExactly(char* dst, size_t n);
+  Result<Reply> ReceiveWire();  // the next frame from the socket, past the stash
+  Result<Reply> Expect(MessageType type, std::string_view payload, MessageType want);
+  Result<query::QueryResult> Query(MessageType type, std::string_view request);
+
+  int fd_;
+  ClientOptions options_;
+  Welcome welcome_;
+  uint64_t next_id_ = 1;
+  std::deque<Reply> stash_;  // replies that arrived while Call waited for another
+  std::string frame_;        // reused send buffer
+  uint64_t bytes_sent_ = 0, bytes_received_ = 0;
+};
+
+}  // namespace ormdb::net

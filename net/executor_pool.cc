@@ -1,0 +1,75 @@
+#include "net/executor_pool.h"
+
+#include <chrono>
+
+namespace ormdb::net {
+
+namespace {
+constexpr auto kIdleExit = std::chrono::seconds(10);
+}
+
+ExecutorPool::ExecutorPool(size_t min_threads, size_t max_threads)
+    : min_threads_(min_threads), max_threads_(std::max(max_threads, min_threads)) {
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < min_threads_; ++i) {
+    ++threads_;
+    all_.emplace_back([this] { Run(); });
+  }
+}
+
+ExecutorPool::~ExecutorPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& t : all_) t.join();
+}
+
+void ExecutorPool::Submit(std::function<void()> task) {
+  std::vector<std::thread> reap;
+  std::unique_lock lock(mu_);
+  for (std::thread::id id : exited_) {
+    for (size_t i = 0; i < all_.size(); ++i) {
+      if (all_[i].get_id() == id) {
+        reap.push_back(std::move(all_[i]));
+        all_[i] = std::move(all_.back());
+        all_.pop_back();
+        break;
+      }
+    }
+  }
+  exited_.clear();
+  queue_.push_back(std::move(task));
+  const bool grow = idle_ < queue_.size() && threads_ < max_threads_;
+  if (grow) {
+    ++threads_;
+    all_.emplace_back([this] { Run(); });
+  }
+  lock.unlock();
+  if (!grow) cv_.notify_one();
+  for (std::thread& t : reap) t.join();  // they have left Run: this is quick
+}
+
+void ExecutorPool::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!queue_.empty()) {
+      std::function<void()> task = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+      continue;
+    }
+    if (stopping_) break;
+    ++idle_;
+    bool woke = cv_.wait_for(lock, kIdleExit, [this] { return stopping_ || !queue_.empty(); });
+    --idle_;
+    if (!woke && threads_ > min_threads_) break;
+  }
+  --threads_;
+  exited_.push_back(std::this_thread::get_id());
+}
+
+}  // namespace ormdb::net

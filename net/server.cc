@@ -1,0 +1,618 @@
+#include "net/server.h"
+
+#include <liburing.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+#include "util/coding.h"
+
+namespace ormdb::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr unsigned kRingEntries = 1024;
+constexpr size_t kRecvChunkBytes = 64 * 1024;
+constexpr int kListenBacklog = 4096;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+}
+
+enum class OpKind : uint8_t { kAccept, kRecv, kSend, kWake, kTick, kCancelAccept };
+
+struct Conn;
+
+// What a submission's user_data points at.
+struct Op {
+  OpKind kind;
+  Conn* conn = nullptr;
+};
+
+struct PendingRequest {
+  FrameHeader header;
+  std::string payload;  // as on the wire (the session uncompresses)
+  Clock::time_point arrived;
+};
+
+struct Conn {
+  explicit Conn(const ServerContext* ctx, uint64_t session_id, int fd_)
+      : fd(fd_), session(ctx, session_id), recv_op{OpKind::kRecv, this}, send_op{OpKind::kSend, this} {}
+
+  int fd;
+  Session session;   // used by one executor thread at a time, between the loop's handoffs
+  Op recv_op, send_op;
+  std::string in;    // received bytes [0, in_len); recv fills the tail
+  size_t in_len = 0;
+  std::string out;       // replies not yet handed to send
+  std::string sending;   // the buffer a send is working through
+  size_t sent = 0;
+  std::deque<PendingRequest> queue;
+  size_t queued_bytes = 0;
+  bool running = false;      // a request is on the executor pool
+  uint64_t running_id = 0;
+  bool authenticated = false;  // the loop's copy, set when the Hello's reply comes back
+  bool recv_armed = false, send_armed = false;
+  bool read_closed = false;        // the peer closed or errored: no more input
+  bool close_after_flush = false;  // stop reading; close once the replies are out
+  bool dead = false;               // shut down; freed once no operation refers to it
+  int64_t last_activity_ms = 0;
+
+  size_t pending_output() const { return out.size() + sending.size() - sent; }
+};
+
+struct Completion {
+  Conn* conn;
+  std::string reply;
+  MessageType type;
+  uint64_t micros;
+};
+
+ErrorMessage HeaderError(const Status& st) {
+  ErrorMessage e;
+  e.code = st.IsNotSupported() ? ErrorCode::kNotSupported
+           : st.message().find("exceeds the limit") != std::string::npos ? ErrorCode::kLimitExceeded
+                                                                          : ErrorCode::kBadFrame;
+  e.message = st.message();
+  // "frame header.payload_length: …" names the field.
+  const std::string_view prefix = "frame ";
+  size_t colon = e.message.find(": ");
+  if (e.message.starts_with(prefix) && colon != std::string::npos) {
+    e.path = e.message.substr(prefix.size(), colon - prefix.size());
+    e.message = e.message.substr(colon + 2);
+  }
+  return e;
+}
+
+Result<int> Listen(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string where = host + ":" + std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0) {
+    return Status::InvalidArgument("listen address " + where + ": " + gai_strerror(rc));
+  }
+  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    freeaddrinfo(res);
+    return Status::FromErrno(errno, "socket for " + where);
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  Status st;
+  if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+    st = Status::FromErrno(errno, "binding " + where);
+  } else if (::listen(fd, kListenBacklog) != 0) {
+    st = Status::FromErrno(errno, "listening on " + where);
+  }
+  freeaddrinfo(res);
+  if (!st.ok()) {
+    ::close(fd);
+    return st;
+  }
+  return fd;
+}
+
+uint16_t BoundPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+}  // namespace
+
+// One event loop: its listening socket, its connections, its ring.
+class Server::Worker {
+ public:
+  Worker(Server* server, int listen_fd) : server_(server), ctx_(&server->ctx_), listen_fd_(listen_fd) {}
+  ~Worker() {
+    if (thread_.joinable()) thread_.join();
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  Status Start() {
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (wake_fd_ < 0) return Status::FromErrno(errno, "eventfd");
+    io_uring_params params{};
+    if (int rc = io_uring_queue_init_params(kRingEntries, &ring_, &params); rc < 0) {
+      return Status::FromErrno(-rc, "io_uring_queue_init (the server needs io_uring)");
+    }
+    ring_ready_ = true;
+    const uint32_t idle = ctx_->limits.idle_timeout_ms;
+    const int64_t tick_ms = std::clamp<int64_t>(idle / 4, 50, 1000);
+    tick_ts_.tv_sec = tick_ms / 1000;
+    tick_ts_.tv_nsec = (tick_ms % 1000) * 1'000'000;
+    ArmAccept();
+    ArmWake();
+    ArmTick();
+    thread_ = std::thread([this] { Loop(); });
+    return Status::OK();
+  }
+
+  void Stop(int grace_ms) {
+    grace_deadline_ms_.store(NowMs() + grace_ms);
+    stopping_.store(true);
+    Wake();
+  }
+
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // From an executor thread: a request's reply.
+  void Post(Completion c) {
+    {
+      std::lock_guard lock(mailbox_mu_);
+      mailbox_.push_back(std::move(c));
+    }
+    Wake();
+  }
+
+ private:
+  void Wake() {
+    uint64_t one = 1;
+    ssize_t n = ::write(wake_fd_, &one, sizeof one);
+    (void)n;  // the counter only overflows after 2^64 wakes
+  }
+
+  io_uring_sqe* Sqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    while (sqe == nullptr) {
+      io_uring_submit(&ring_);
+      sqe = io_uring_get_sqe(&ring_);
+    }
+    return sqe;
+  }
+
+  void ArmAccept() {
+    io_uring_sqe* sqe = Sqe();
+    io_uring_prep_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data(sqe, &accept_op_);
+    accept_armed_ = true;
+  }
+  void ArmWake() {
+    io_uring_sqe* sqe = Sqe();
+    io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
+    io_uring_sqe_set_data(sqe, &wake_op_);
+  }
+  void ArmTick() {
+    io_uring_sqe* sqe = Sqe();
+    io_uring_prep_timeout(sqe, &tick_ts_, 0, 0);
+    io_uring_sqe_set_data(sqe, &tick_op_);
+  }
+
+  void Loop() {
+    bool draining = false;
+    for (;;) {
+      if (stopping_.load() && !draining) {
+        draining = true;
+        BeginDrain();
+      }
+      if (draining && conns_.empty() && !accept_armed_) break;
+      io_uring_submit_and_wait(&ring_, 1);
+      io_uring_cqe* cqe;
+      unsigned head, seen = 0;
+      io_uring_for_each_cqe(&ring_, head, cqe) {
+        ++seen;
+        auto* op = static_cast<Op*>(io_uring_cqe_get_data(cqe));
+        if (op != nullptr) Dispatch(*op, cqe->res);
+      }
+      io_uring_cq_advance(&ring_, seen);
+    }
+    io_uring_queue_exit(&ring_);
+    ring_ready_ = false;
+  }
+
+  void Dispatch(const Op& op, int res) {
+    switch (op.kind) {
+      case OpKind::kAccept: return OnAccept(res);
+      case OpKind::kRecv: return OnRecv(op.conn, res);
+      case OpKind::kSend: return OnSend(op.conn, res);
+      case OpKind::kWake: return OnWake();
+      case OpKind::kTick: return OnTick();
+      case OpKind::kCancelAccept: return;
+    }
+  }
+
+  void OnAccept(int res) {
+    accept_armed_ = false;
+    if (stopping_.load()) {
+      if (res >= 0) ::close(res);
+      return;
+    }
+    ArmAccept();
+    if (res < 0) return;  // ECONNABORTED, EMFILE and the like: the next accept may succeed
+    Metrics& m = server_->metrics_;
+    if (m.open_connections() >= static_cast<int64_t>(ctx_->limits.max_connections)) {
+      m.ConnectionRefused();
+      std::string frame;
+      AppendFrame(&frame, MessageType::kError, 0,
+                  EncodeError({ErrorCode::kLimitExceeded,
+                               "too many connections (the limit is " +
+                                   std::to_string(ctx_->limits.max_connections) + ")",
+                               ""}));
+      // Best effort: a small frame into a fresh socket's empty buffer.
+      ssize_t n = ::send(res, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)n;
+      ::close(res);
+      return;
+    }
+    m.ConnectionOpened();
+    int one = 1;
+    ::setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto conn = std::make_unique<Conn>(ctx_, server_->next_session_.fetch_add(1), res);
+    conn->last_activity_ms = NowMs();
+    Conn* c = conn.get();
+    conns_.emplace(c, std::move(conn));
+    ArmRecv(c);
+  }
+
+  void ArmRecv(Conn* c) {
+    if (c->recv_armed || c->dead || c->read_closed || c->close_after_flush || stopping_.load()) return;
+    if (c->pending_output() > ctx_->limits.max_pending_output_bytes) return;  // a slow reader: wait for it
+    if (c->queued_bytes > ctx_->limits.max_pending_input_bytes) return;
+    if (c->in.size() - c->in_len < kRecvChunkBytes) c->in.resize(c->in_len + kRecvChunkBytes);
+    io_uring_sqe* sqe = Sqe();
+    io_uring_prep_recv(sqe, c->fd, c->in.data() + c->in_len, c->in.size() - c->in_len, 0);
+    io_uring_sqe_set_data(sqe, &c->recv_op);
+    c->recv_armed = true;
+  }
+
+  void ArmSend(Conn* c) {
+    if (c->send_armed || c->dead) return;
+    if (c->sent == c->sending.size()) {
+      c->sending.clear();
+      c->sent = 0;
+      std::swap(c->sending, c->out);
+    }
+    if (c->sending.empty()) return;
+    io_uring_sqe* sqe = Sqe();
+    io_uring_prep_send(sqe, c->fd, c->sending.data() + c->sent, c->sending.size() - c->sent, MSG_NOSIGNAL);
+    io_uring_sqe_set_data(sqe, &c->send_op);
+    c->send_armed = true;
+  }
+
+  void OnRecv(Conn* c, int res) {
+    c->recv_armed = false;
+    if (c->dead) return MaybeFree(c);
+    if (res <= 0) {
+      c->read_closed = true;
+      if (!c->running && c->queue.empty()) return Kill(c);
+      return;
+    }
+    server_->metrics_.BytesIn(static_cast<uint64_t>(res));
+    c->in_len += static_cast<size_t>(res);
+    c->last_activity_ms = NowMs();
+    ParseFrames(c);
+    StartNext(c);
+    ArmSend(c);
+    ArmRecv(c);
+  }
+
+  void OnSend(Conn* c, int res) {
+    c->send_armed = false;
+    if (c->dead) return MaybeFree(c);
+    if (res < 0) return Kill(c);
+    server_->metrics_.BytesOut(static_cast<uint64_t>(res));
+    c->sent += static_cast<size_t>(res);
+    c->last_activity_ms = NowMs();
+    ArmSend(c);
+    if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) return Kill(c);
+    StartNext(c);
+    ArmRecv(c);
+  }
+
+  // Reads the complete frames in c->in. A bad header or checksum gets an
+  // error frame and the connection is closed once it is sent: after a bad
+  // length nothing that follows can be trusted to be a frame boundary.
+  void ParseFrames(Conn* c) {
+    size_t at = 0;
+    while (!c->close_after_flush && c->in_len - at >= kFrameHeaderBytes) {
+      std::string_view header(c->in.data() + at, kFrameHeaderBytes);
+      const uint32_t limit = c->authenticated ? ctx_->limits.max_frame_bytes : kHandshakeMaxPayloadBytes;
+      Result<FrameHeader> h = DecodeFrameHeader(header, limit);
+      if (!h.ok()) {
+        const uint64_t id = coding::DecodeFixed64(header.data() + 8);
+        FailAndClose(c, id, HeaderError(h.status()));
+        break;
+      }
+      if (c->in_len - at - kFrameHeaderBytes < h->payload_length) {
+        // Make room for the rest of this frame in one piece.
+        const size_t need = at + kFrameHeaderBytes + h->payload_length;
+        if (c->in.size() < need) c->in.resize(need);
+        break;
+      }
+      std::string_view payload(c->in.data() + at + kFrameHeaderBytes, h->payload_length);
+      if (Status st = CheckPayload(*h, header, payload); !st.ok()) {
+        FailAndClose(c, h->request_id, HeaderError(st));
+        break;
+      }
+      at += kFrameHeaderBytes + h->payload_length;
+      Accept(c, *h, payload);
+    }
+    if (at > 0) {
+      std::memmove(c->in.data(), c->in.data() + at, c->in_len - at);
+      c->in_len -= at;
+    }
+    if (c->in.size() > 2 * kRecvChunkBytes && c->in_len < kRecvChunkBytes) {
+      c->in.resize(kRecvChunkBytes);
+      c->in.shrink_to_fit();  // a large frame passed: do not keep its buffer
+    }
+  }
+
+  // A whole, checked frame: answered here (Ping, Cancel) or queued.
+  void Accept(Conn* c, const FrameHeader& h, std::string_view payload) {
+    if (c->authenticated && h.type == MessageType::kPing) {
+      std::string scratch;
+      Result<std::string_view> p = PayloadBytes(h, payload, &scratch);
+      if (!p.ok()) return Fail(c, h.request_id, {ErrorCode::kProtocol, p.status().message(), ""});
+      server_->metrics_.CountRequest(h.type, 0);
+      return AppendFrame(&c->out, MessageType::kPong, h.request_id, *p, c->session.compress());
+    }
+    if (c->authenticated && h.type == MessageType::kCancel) return Cancel(c, h, payload);
+    if (c->queue.size() + (c->running ? 1 : 0) >= ctx_->limits.max_in_flight) {
+      return Fail(c, h.request_id,
+                  {ErrorCode::kLimitExceeded,
+                   "too many requests in flight on this connection (the limit is " +
+                       std::to_string(ctx_->limits.max_in_flight) + "): wait for replies before sending more",
+                   ""});
+    }
+    c->queue.push_back(PendingRequest{h, std::string(payload), Clock::now()});
+    c->queued_bytes += payload.size();
+  }
+
+  void Cancel(Conn* c, const FrameHeader& h, std::string_view payload) {
+    std::string scratch;
+    Result<std::string_view> p = PayloadBytes(h, payload, &scratch);
+    Result<CancelMessage> m = p.ok() ? DecodeCancel(*p) : Result<CancelMessage>(p.status());
+    if (!m.ok()) return Fail(c, h.request_id, {ErrorCode::kProtocol, m.status().message(), ""});
+    server_->metrics_.CountRequest(h.type, 0);
+    if (c->running && c->running_id == m->target) {
+      c->session.cancel().store(true);
+    } else {
+      for (auto it = c->queue.begin(); it != c->queue.end(); ++it) {
+        if (it->header.request_id != m->target) continue;
+        c->queued_bytes -= it->payload.size();
+        c->queue.erase(it);
+        Fail(c, m->target, {ErrorCode::kCancelled, "cancelled before it started", ""});
+        break;
+      }
+    }
+    // A target that already finished (or never was) is not an error: the
+    // client raced its own reply.
+    AppendFrame(&c->out, MessageType::kOk, h.request_id, EncodeOk({}), c->session.compress());
+  }
+
+  void Fail(Conn* c, uint64_t id, const ErrorMessage& e) {
+    server_->metrics_.CountError(e.code);
+    AppendFrame(&c->out, MessageType::kError, id, EncodeError(e), c->authenticated && c->session.compress());
+  }
+
+  void FailAndClose(Conn* c, uint64_t id, const ErrorMessage& e) {
+    Fail(c, id, e);
+    c->close_after_flush = true;
+    c->queue.clear();
+    c->queued_bytes = 0;
+  }
+
+  // Runs the connection's next request, unless one runs or the client is
+  // behind on reading its replies.
+  void StartNext(Conn* c) {
+    if (c->running || c->queue.empty() || c->dead) return;
+    if (c->pending_output() > ctx_->limits.max_pending_output_bytes) return;
+    PendingRequest req = std::move(c->queue.front());
+    c->queue.pop_front();
+    c->queued_bytes -= req.payload.size();
+    c->running = true;
+    c->running_id = req.header.request_id;
+    c->session.cancel().store(false);
+    server_->pool_->Submit([this, c, req = std::move(req)]() mutable {
+      Completion done{c, {}, req.header.type, 0};
+      c->session.Handle(req.header, req.payload, &done.reply);
+      done.micros = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - req.arrived).count());
+      Post(std::move(done));
+    });
+  }
+
+  void OnWake() {
+    std::vector<Completion> done;
+    {
+      std::lock_guard lock(mailbox_mu_);
+      done.swap(mailbox_);
+    }
+    for (Completion& d : done) {
+      Conn* c = d.conn;
+      c->running = false;
+      server_->metrics_.CountRequest(d.type, d.micros);
+      if (c->dead) {
+        MaybeFree(c);
+        continue;
+      }
+      c->authenticated = c->session.authenticated();
+      c->out.append(d.reply);
+      if (c->session.close_after()) {
+        c->close_after_flush = true;
+        c->queue.clear();
+        c->queued_bytes = 0;
+      }
+      StartNext(c);
+      ArmSend(c);
+      if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) {
+        Kill(c);
+        continue;
+      }
+      ArmRecv(c);
+    }
+    ArmWake();
+  }
+
+  void OnTick() {
+    const int64_t now = NowMs();
+    const int64_t idle = ctx_->limits.idle_timeout_ms;
+    std::vector<Conn*> expired;
+    for (auto& [c, owned] : conns_) {
+      if (c->dead || c->running || !c->queue.empty()) continue;
+      if (idle > 0 && now - c->last_activity_ms > idle) expired.push_back(c);
+    }
+    for (Conn* c : expired) {
+      if (c->pending_output() > 0) {
+        Kill(c);  // it has not read its replies for the whole idle timeout
+        continue;
+      }
+      FailAndClose(c, 0,
+                   {ErrorCode::kIdleTimeout, "closed after " + std::to_string(idle) + " ms without a request", ""});
+      ArmSend(c);
+    }
+    if (stopping_.load() && now > grace_deadline_ms_.load()) {
+      std::vector<Conn*> all;
+      for (auto& [c, owned] : conns_) all.push_back(c);
+      for (Conn* c : all) {
+        c->session.cancel().store(true);
+        Kill(c);
+      }
+    }
+    ArmTick();
+  }
+
+  bool Finished(const Conn* c) const { return !c->running && c->queue.empty() && c->pending_output() == 0; }
+
+  // Stop accepting; connections with nothing to do are told and closed,
+  // the others when their queued requests are answered.
+  void BeginDrain() {
+    if (accept_armed_) {
+      io_uring_sqe* sqe = Sqe();
+      io_uring_prep_cancel(sqe, &accept_op_, 0);
+      io_uring_sqe_set_data(sqe, &cancel_op_);
+    }
+    std::vector<Conn*> all;
+    for (auto& [c, owned] : conns_) all.push_back(c);
+    for (Conn* c : all) {
+      if (c->dead) continue;
+      c->close_after_flush = true;
+      if (!c->running && c->queue.empty()) {
+        Fail(c, 0, {ErrorCode::kShuttingDown, "the server is shutting down", ""});
+        ArmSend(c);
+      }
+      if (c->pending_output() == 0 && !c->running && c->queue.empty()) Kill(c);
+    }
+  }
+
+  void Kill(Conn* c) {
+    if (!c->dead) {
+      c->dead = true;
+      ::shutdown(c->fd, SHUT_RDWR);  // completes an armed recv or send
+    }
+    MaybeFree(c);
+  }
+
+  void MaybeFree(Conn* c) {
+    if (!c->dead || c->recv_armed || c->send_armed || c->running) return;
+    ::close(c->fd);
+    c->session.Close();
+    server_->metrics_.ConnectionClosed();
+    conns_.erase(c);
+  }
+
+  Server* server_;
+  const ServerContext* ctx_;
+  int listen_fd_;
+  int wake_fd_ = -1;
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  std::thread thread_;
+  Op accept_op_{OpKind::kAccept}, wake_op_{OpKind::kWake}, tick_op_{OpKind::kTick},
+      cancel_op_{OpKind::kCancelAccept};
+  bool accept_armed_ = false;
+  uint64_t wake_buf_ = 0;
+  __kernel_timespec tick_ts_{};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> grace_deadline_ms_{0};
+  std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;  // the loop's thread only
+  std::mutex mailbox_mu_;  // guards mailbox_
+  std::vector<Completion> mailbox_;
+};
+
+Server::Server(engine::Database* db, engine::Users* users, ServerOptions options) : options_(std::move(options)) {
+  ctx_.db = db;
+  ctx_.users = users;
+  ctx_.limits = options_.limits;
+  ctx_.compression = options_.compression;
+  ctx_.server_version = std::string("ormdb ") + ORMDB_VERSION;
+  ctx_.metrics = &metrics_;
+}
+
+Server::~Server() { Shutdown(); }
+
+Status Server::Start() {
+  int workers = options_.workers > 0 ? options_.workers : static_cast<int>(std::thread::hardware_concurrency());
+  workers = std::max(workers, 1);
+  pool_ = std::make_unique<ExecutorPool>(options_.min_executors, options_.max_executors);
+  uint16_t port = options_.port;
+  for (int i = 0; i < workers; ++i) {
+    Result<int> fd = Listen(options_.host, port);
+    if (!fd.ok()) {
+      Shutdown();
+      return fd.status();
+    }
+    if (port == 0) port = BoundPort(*fd);
+    workers_.push_back(std::make_unique<Worker>(this, *fd));
+    if (Status st = workers_.back()->Start(); !st.ok()) {
+      Shutdown();
+      return st;
+    }
+  }
+  port_ = port;
+  running_ = true;
+  return Status::OK();
+}
+
+void Server::Shutdown(int grace_ms) {
+  for (auto& w : workers_) w->Stop(grace_ms);
+  for (auto& w : workers_) w->Join();
+  // The workers are done with the pool once their connections are gone;
+  // the pool's destructor joins its threads.
+  workers_.clear();
+  pool_.reset();
+  running_ = false;
+}
+
+}  // namespace ormdb::net

@@ -1,0 +1,82 @@
+// One client's session: the state a connection carries between requests
+// (authenticated user, negotiated features, an open transaction) and the
+// handling of each request message against the engine. A session runs one
+// request at a time, on an executor thread (net/server.cc keeps that
+// order); only the cancel flag is touched from the event loop.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/database.h"
+#include "engine/users.h"
+#include "net/metrics.h"
+#include "net/protocol.h"
+
+namespace ormdb::net {
+
+struct ServerLimits {
+  uint32_t max_frame_bytes = 64u << 20;
+  uint32_t max_connections = 4096;
+  uint32_t max_in_flight = 256;          // requests queued or running per connection
+  uint32_t idle_timeout_ms = 10 * 60 * 1000;
+  uint32_t query_timeout_ms = 30 * 1000;  // 0: none
+  uint64_t max_rows_read = 10'000'000;
+  uint64_t max_rows_returned = 1'000'000;
+  // Replies waiting to be sent to one connection: past this the server
+  // stops reading that connection's requests until the client catches up.
+  size_t max_pending_output_bytes = 8u << 20;
+  // Received request bytes waiting to run on one connection: past this the
+  // server stops reading from it.
+  size_t max_pending_input_bytes = 8u << 20;
+};
+
+// What every session shares.
+struct ServerContext {
+  engine::Database* db = nullptr;
+  engine::Users* users = nullptr;
+  ServerLimits limits;
+  bool compression = true;
+  std::string server_version;
+  Metrics* metrics = nullptr;
+};
+
+class Session {
+ public:
+  Session(const ServerContext* ctx, uint64_t id) : ctx_(ctx), id_(id) {}
+
+  // Runs one request and appends its reply frame to *out. Bad input gets an
+  // error frame; after a failed handshake close_after() is set.
+  void Handle(const FrameHeader& h, std::string_view payload, std::string* out);
+
+  bool authenticated() const { return authenticated_; }
+  bool close_after() const { return close_after_; }
+  bool compress() const { return (features_ & kFeatureZstd) != 0; }
+  // Set by the event loop to stop the running request (a client's Cancel).
+  std::atomic<bool>& cancel() { return cancel_; }
+  // Ends the open transaction, if any (the connection closed).
+  void Close();
+
+ private:
+  void Reply(std::string* out, MessageType type, uint64_t id, std::string_view payload) const;
+  void Fail(std::string* out, uint64_t id, const ErrorMessage& e) const;
+  void Fail(std::string* out, uint64_t id, ErrorCode code, std::string message, std::string path = {}) const;
+  void HandleHello(uint64_t id, std::string_view payload, std::string* out);
+  void HandleQuery(const FrameHeader& h, std::string_view payload, std::string* out);
+  void HandleMigrate(const FrameHeader& h, std::string_view payload, std::string* out);
+  void HandleTransaction(const FrameHeader& h, std::string* out);
+
+  const ServerContext* ctx_;
+  const uint64_t id_;
+  bool authenticated_ = false;
+  bool close_after_ = false;
+  uint32_t features_ = 0;
+  std::string user_;
+  std::unique_ptr<engine::Transaction> txn_;
+  std::atomic<bool> cancel_{false};
+};
+
+}  // namespace ormdb::net
