@@ -309,6 +309,9 @@ Result<bool> TxnStorage::Delete(schema::ModelIndex mi, const Row& pk_row) {
 
 Result<query::QueryResult> Transaction::Execute(const query::Request& request, const query::ExecuteOptions& options) {
   RETURN_IF_ERROR(CheckOpen());
+  // A request of the wrong kind is refused before it runs: it does not
+  // abort the transaction.
+  RETURN_IF_ERROR(query::CheckAccepted(request, options));
   TxnStorage storage(this);
   Result<query::QueryResult> r = query::Execute(storage, request, options);
   // A failed write leaves the transaction aborted (the Storage's writes

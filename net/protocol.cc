@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 
 #include "util/checksum.h"
@@ -242,7 +243,13 @@ Result<std::string_view> PayloadBytes(const FrameHeader& h, std::string_view pay
   if (!(h.flags & kFlagCompressed)) return payload;
   // The raw length was bounded by DecodeFrameHeader, so this allocation is too.
   unsigned long long declared = ZSTD_getFrameContentSize(payload.data(), payload.size());
-  if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN || declared != h.raw_length) {
+  // ZSTD_decompress reads every frame in its input, skippable ones too: a
+  // payload must be exactly one Zstandard frame, so no bytes ride along
+  // unchecked after it.
+  const bool one_frame = payload.size() >= 4 && coding::DecodeFixed32(payload.data()) == ZSTD_MAGICNUMBER &&
+                         ZSTD_findFrameCompressedSize(payload.data(), payload.size()) == payload.size();
+  if (!one_frame || declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN ||
+      declared != h.raw_length) {
     return Status::InvalidArgument("frame payload: not one zstd frame of the raw_length " +
                                    std::to_string(h.raw_length));
   }

@@ -19,6 +19,8 @@ constexpr uint8_t kProtocolVersion = 1;
 constexpr size_t kFrameHeaderBytes = 32;
 // Before the handshake a peer may send only this much (a Hello).
 constexpr uint32_t kHandshakeMaxPayloadBytes = 64 * 1024;
+// The largest payload a frame can carry (its length field is 32 bits).
+constexpr size_t kMaxPayloadBytes = UINT32_MAX;
 // Payloads at least this large are compressed when both sides support zstd.
 constexpr uint32_t kCompressMinBytes = 4096;
 

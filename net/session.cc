@@ -133,14 +133,26 @@ void Session::HandleQuery(const FrameHeader& h, std::string_view payload, std::s
   Result<query::QueryResult> r = txn_ != nullptr ? txn_->Execute(*request, o) : ctx_->db->Execute(*request, o);
   if (!r.ok()) {
     if (cancel_.load()) return Fail(out, h.request_id, ErrorCode::kCancelled, r.status().message());
-    if (o.deadline && std::chrono::steady_clock::now() > *o.deadline && r.status().code() == StatusCode::kBusy) {
-      return Fail(out, h.request_id, ErrorCode::kTimeout,
-                  r.status().message() + " (" + std::to_string(l.query_timeout_ms) + " ms)");
+    if (r.status().code() == StatusCode::kBusy) {
+      if (o.deadline && std::chrono::steady_clock::now() > *o.deadline) {
+        return Fail(out, h.request_id, ErrorCode::kTimeout,
+                    r.status().message() + " (" + std::to_string(l.query_timeout_ms) + " ms)");
+      }
+      if (r.status().message().ends_with("(its row budget)")) {
+        return Fail(out, h.request_id, ErrorCode::kLimitExceeded, r.status().message());
+      }
     }
     return Fail(out, h.request_id, ErrorFor(r.status()));
   }
   std::string reply;
   AppendResult(&reply, r->version, r->Encode());
+  // A frame's length is 32 bits; the row budget normally keeps results far
+  // below, but wide rows could pass it.
+  if (reply.size() > kMaxPayloadBytes) {
+    return Fail(out, h.request_id, ErrorCode::kLimitExceeded,
+                "the result is " + std::to_string(reply.size()) + " bytes, more than a frame holds (" +
+                    std::to_string(kMaxPayloadBytes) + "): select fewer fields or take fewer rows");
+  }
   Reply(out, MessageType::kResult, h.request_id, reply);
 }
 

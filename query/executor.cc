@@ -64,7 +64,7 @@ Row Project(const Row& row, const std::vector<size_t>& cols) {
   return out;
 }
 
-Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options) {
+Status CheckAccepted(const Request& request, const ExecuteOptions& options) {
   using Accept = ExecuteOptions::Accept;
   if ((options.accept == Accept::kReads && !IsRead(request.op)) ||
       (options.accept == Accept::kWrites && IsRead(request.op))) {
@@ -72,6 +72,11 @@ Result<QueryResult> Execute(Storage& storage, const Request& request, const Exec
                                    (IsRead(request.op) ? "a read" : "a write") + " where only " +
                                    (options.accept == Accept::kReads ? "reads" : "writes") + " are accepted");
   }
+  return Status::OK();
+}
+
+Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options) {
+  RETURN_IF_ERROR(CheckAccepted(request, options));
   return Exec(storage, options, request.explain || options.explain).Run(request);
 }
 
@@ -89,9 +94,9 @@ Status Exec::ChargeRead(const std::string& path, uint64_t n) {
   rows_read_ += n;
   if (check) RETURN_IF_ERROR(CheckInterrupt(path));
   if (rows_read_ > options_.max_rows_read) {
-    return Status::InvalidArgument((path.empty() ? std::string("the root") : "include " + path) +
-                                   ": the request read more than " + std::to_string(options_.max_rows_read) +
-                                   " rows (its row budget)");
+    return Status::Busy((path.empty() ? std::string("the root") : "include " + path) +
+                        ": the request read more than " + std::to_string(options_.max_rows_read) +
+                        " rows (its row budget)");
   }
   return Status::OK();
 }
@@ -557,9 +562,9 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
   const std::vector<schema::FieldIndex> fields = StoredFields(m);
   rows_returned_ += rows.size();
   if (rows_returned_ > options_.max_rows_returned) {
-    return Status::InvalidArgument((sel.path.empty() ? std::string("the root") : "include " + sel.path) +
-                                   ": the result holds more than " + std::to_string(options_.max_rows_returned) +
-                                   " rows (its row budget)");
+    return Status::Busy((sel.path.empty() ? std::string("the root") : "include " + sel.path) +
+                        ": the result holds more than " + std::to_string(options_.max_rows_returned) +
+                        " rows (its row budget)");
   }
   Stats(sel.path)->returned += rows.size();
   const uint32_t index = static_cast<uint32_t>(out->entities.size());

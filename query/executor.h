@@ -18,8 +18,8 @@
 namespace ormdb::query {
 
 struct ExecuteOptions {
-  // Rows a request may read (all levels together) before it fails with an
-  // error naming the level: a runaway include never eats the server.
+  // Rows a request may read (all levels together) before it fails (Busy)
+  // with an error naming the level: a runaway include never eats the server.
   uint64_t max_rows_read = 10'000'000;
   // Rows a request may return (all blocks together).
   uint64_t max_rows_returned = 1'000'000;
@@ -38,5 +38,7 @@ struct ExecuteOptions {
 };
 
 Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options = {});
+// InvalidArgument when `options.accept` refuses the request's kind.
+Status CheckAccepted(const Request& request, const ExecuteOptions& options);
 
 }  // namespace ormdb::query

@@ -65,6 +65,12 @@ for t in "${targets[@]}"; do
   if [ "$t" = result_decoder_fuzzer ] && [ -x "$bin_dir/make_result_seeds" ]; then
     "$bin_dir/make_result_seeds" "$corpus"
   fi
+  if [ "$t" = frame_decoder_fuzzer ] && [ -x "$bin_dir/make_protocol_seeds" ]; then
+    "$bin_dir/make_protocol_seeds" "$corpus" frame
+  fi
+  if [ "$t" = message_decoder_fuzzer ] && [ -x "$bin_dir/make_protocol_seeds" ]; then
+    "$bin_dir/make_protocol_seeds" "$corpus" message
+  fi
   seeds=$(find "$corpus" -type f | wc -l)
   log="$work/$t.log"
 

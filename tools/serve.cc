@@ -125,9 +125,15 @@ Runner AddServe(CLI::App& app, const Global& g) {
   cmd->add_option("--max-executors", s.max_executors, "threads running requests, at most")->capture_default_str();
   cmd->add_option("--metrics", a->metrics_port, "serve Prometheus metrics on this port");
   cmd->add_option("--user", a->user, "the user created at the first start")->capture_default_str();
-  cmd->add_option("--max-frame-bytes", l.max_frame_bytes, "largest request frame")->capture_default_str();
-  cmd->add_option("--max-connections", l.max_connections, "connections at once")->capture_default_str();
-  cmd->add_option("--max-in-flight", l.max_in_flight, "requests queued per connection")->capture_default_str();
+  cmd->add_option("--max-frame-bytes", l.max_frame_bytes, "largest request frame")
+      ->capture_default_str()
+      ->check(CLI::Range(net::kHandshakeMaxPayloadBytes, UINT32_MAX));
+  cmd->add_option("--max-connections", l.max_connections, "connections at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 24));
+  cmd->add_option("--max-in-flight", l.max_in_flight, "requests queued per connection")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 20));
   cmd->add_option("--idle-timeout-ms", l.idle_timeout_ms, "close connections idle this long")->capture_default_str();
   cmd->add_option("--query-timeout-ms", l.query_timeout_ms, "time budget of a request (0: none)")
       ->capture_default_str();
