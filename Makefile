@@ -5,7 +5,8 @@
 #                 test through ctest, the concurrency tests under TSan, the
 #                 fuzzers briefly, the model tests at full size and the benchmark smoke runs
 #   make tsan     the concurrency tests under ThreadSanitizer
-#   make run      release build, then opens the default data directory ./data
+#   make run      release build, then the server on 127.0.0.1:7600 with the data directory
+#                 ./data (the example blog loaded at the first start)
 #   make bench    release build, then the benchmarks: the tree against LMDB,
 #                 durable commits against SQLite and LMDB, graph fetches against SQLite
 #   make fuzz     builds the libFuzzer targets with clang and runs each briefly
@@ -43,7 +44,7 @@ asan: deps build/asan/build.ninja
 	ninja -C build/asan -j $(JOBS)
 
 # The concurrency tests again under ThreadSanitizer.
-TSAN_TESTS = store_test snapshot_test wal_test migrate_test
+TSAN_TESTS = store_test snapshot_test wal_test migrate_test server_test
 tsan: deps build/tsan/build.ninja
 	ninja -C build/tsan -j $(JOBS) $(addprefix tests/,$(TSAN_TESTS))
 	for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./build/tsan/tests/$$t || exit 1; done
@@ -69,6 +70,7 @@ test: asan
 	./build/release/tools/ormdb --data build/cli-smoke query --explain '{"findMany":"User","include":{"posts":{"include":{"comments":true}}}}'
 	./build/release/tools/ormdb --data build/cli-smoke info
 	./build/release/tools/ormdb --data build/cli-smoke check
+	./scripts/server-smoke.sh ./build/release/tools/ormdb build/server-smoke
 
 fuzz: deps build/fuzz/build.ninja
 	ninja -C build/fuzz -j $(JOBS)
@@ -80,7 +82,7 @@ bench: release
 	./build/release/bench/graph_bench
 
 run: release
-	./build/release/tools/ormdb info --data $(DATA)
+	./build/release/tools/ormdb --data $(DATA) serve --init-schema examples/blog/schema.prisma --init-data examples/blog/data.jsonl
 
 clean:
 	rm -rf build

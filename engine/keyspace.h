@@ -3,6 +3,8 @@
 //
 //   0x01 catalog    0x01 'C' u32 version                 -> catalog of that schema version
 //                   0x01 'H' u32 version                 -> migration record that made it
+//                   0x01 'S' u32 entity u32 field        -> an autoincrement field's reserved ceiling
+//                   0x01 'U' name                        -> a server user's password hash (engine/users.h)
 //   0x02 rows       0x02 u32 entity pk...                -> record (a model in its own range)
 //                   <parent's row key> u32 entity pk...  -> record (a model clustered under
 //                                                           its parent: Spanner's interleaving)

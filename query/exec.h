@@ -93,7 +93,19 @@ class Exec {
   // ---------------------------------------------------------- writes
   Result<QueryResult> RunWrite(const Request& req);
   Result<Row> InsertTree(schema::ModelIndex m, CreateData data, const std::string& path);
-  Result<Row> ApplyUpdate(schema::ModelIndex m, const Row& row, const std::vector<FieldUpdate>& updates);
+  // `nested`: an update's writes to related rows (consumed), or null.
+  Result<Row> ApplyUpdate(schema::ModelIndex m, const Row& row, const std::vector<FieldUpdate>& updates,
+                          std::vector<NestedWrite>* nested);
+  // The row a connect or disconnect names (its i-th), or NotFound naming it.
+  Result<Row> ConnectTarget(const NestedWrite& w, size_t i, schema::ModelIndex target);
+  // Nested writes to rows the written row references (its foreign key's
+  // side of to-one relations): created or found, their keys set in *values;
+  // a disconnect sets the foreign key null.
+  Status ResolveReferenced(schema::ModelIndex m, const std::vector<NestedWrite>& nested, Row* values,
+                           std::vector<bool>* given);
+  // Then the nested writes to rows that reference the written row `row`,
+  // and many-to-many links (creates are consumed).
+  Status WriteReferencing(schema::ModelIndex m, const Row& row, std::vector<NestedWrite>& nested);
   Result<bool> HasDuplicate(schema::ModelIndex m, const CreateData& data);
   // The written row read back with the request's selection.
   Result<QueryResult> ReadBack(const Selection& sel, const Row& row);

@@ -125,43 +125,54 @@ Result<bool> Exec::HasDuplicate(schema::ModelIndex m, const CreateData& data) {
   return false;
 }
 
-Result<Row> Exec::InsertTree(schema::ModelIndex m, CreateData data, const std::string& path) {
+Result<Row> Exec::ConnectTarget(const NestedWrite& w, size_t i, schema::ModelIndex target) {
+  const auto& [key, cols] = w.connect[i];
+  ASSIGN_OR_RETURN(std::optional<Row> row, FindByKey(target, cols, Project(key, cols)));
+  if (!row) {
+    return Status::NotFound(w.path + (w.connect.size() > 1 ? "[" + std::to_string(i) + "]" : "") + ": no " +
+                            schema_.model(target).name + " with " + DescribeKey(schema_.model(target), cols, key) +
+                            (w.kind == NestedWrite::Kind::kDisconnect ? " to disconnect" : " to connect"));
+  }
+  return std::move(*row);
+}
+
+Status Exec::ResolveReferenced(schema::ModelIndex m, const std::vector<NestedWrite>& nested, Row* values,
+                               std::vector<bool>* given) {
   const schema::Model& model = schema_.model(m);
-  auto connect_target = [&](const NestedWrite& w, size_t i, schema::ModelIndex target) -> Result<Row> {
-    const auto& [key, cols] = w.connect[i];
-    ASSIGN_OR_RETURN(std::optional<Row> row, FindByKey(target, cols, Project(key, cols)));
-    if (!row) {
-      return Status::NotFound(w.path + (w.connect.size() > 1 ? "[" + std::to_string(i) + "]" : "") + ": no " +
-                              schema_.model(target).name + " with " + DescribeKey(schema_.model(target), cols, key) +
-                              " to connect");
-    }
-    return std::move(*row);
-  };
-  // Rows this one references come first: their keys are its foreign keys.
-  for (const NestedWrite& w : data.nested) {
+  for (const NestedWrite& w : nested) {
     const schema::Field& f = model.field(w.field);
     const schema::Relation& r = schema_.relation(f.relation);
     if (r.kind == schema::RelationKind::kManyToMany || !(IsFromSide(r, m, f))) continue;
     const std::vector<size_t> fk = Columns(model, r.fk_fields);
     const std::vector<size_t> ref = Columns(schema_.model(f.related_model), r.referenced_fields);
     Row target;
+    if (w.kind == NestedWrite::Kind::kDisconnect) {
+      for (size_t j = 0; j < fk.size(); ++j) {
+        (*values)[fk[j]] = schema::Value::Null();
+        (*given)[fk[j]] = true;
+      }
+      continue;
+    }
     if (w.kind == NestedWrite::Kind::kCreate) {
       ASSIGN_OR_RETURN(target, InsertTree(f.related_model, w.create[0], w.path));
     } else {
-      ASSIGN_OR_RETURN(target, connect_target(w, 0, f.related_model));
+      ASSIGN_OR_RETURN(target, ConnectTarget(w, 0, f.related_model));
     }
     for (size_t j = 0; j < fk.size(); ++j) {
-      data.values[fk[j]] = target[ref[j]];
-      data.given[fk[j]] = true;
+      (*values)[fk[j]] = target[ref[j]];
+      (*given)[fk[j]] = true;
     }
   }
-  Result<Row> inserted = s_.Insert(m, std::move(data.values), std::move(data.given));
-  if (!inserted.ok()) return inserted.status().Annotate(path);
-  const Row& row = *inserted;
-  // Then the rows that reference this one, and many-to-many links.
-  for (NestedWrite& w : data.nested) {
+  return Status::OK();
+}
+
+Status Exec::WriteReferencing(schema::ModelIndex m, const Row& row, std::vector<NestedWrite>& nested) {
+  const schema::Model& model = schema_.model(m);
+  for (NestedWrite& w : nested) {
     const schema::Field& f = model.field(w.field);
     const schema::Relation& r = schema_.relation(f.relation);
+    const size_t n = w.kind == NestedWrite::Kind::kCreate ? w.create.size() : w.connect.size();
+    auto item_path = [&](size_t i) { return w.path + (n > 1 ? "[" + std::to_string(i) + "]" : ""); };
     if (r.kind == schema::RelationKind::kManyToMany) {
       const size_t side = IsFromSide(r, m, f) ? 0 : 1;
       const schema::Relation& near = schema_.relation(r.join_keys[side]);
@@ -170,26 +181,28 @@ Result<Row> Exec::InsertTree(schema::ModelIndex m, CreateData data, const std::s
       const std::vector<size_t> near_fk = Columns(join, near.fk_fields), far_fk = Columns(join, far.fk_fields);
       const std::vector<size_t> near_ref = Columns(model, near.referenced_fields);
       const std::vector<size_t> far_ref = Columns(schema_.model(f.related_model), far.referenced_fields);
-      const size_t n = w.kind == NestedWrite::Kind::kCreate ? w.create.size() : w.connect.size();
       for (size_t i = 0; i < n; ++i) {
         Row target;
         if (w.kind == NestedWrite::Kind::kCreate) {
-          ASSIGN_OR_RETURN(target, InsertTree(f.related_model, std::move(w.create[i]),
-                                              w.path + (n > 1 ? "[" + std::to_string(i) + "]" : "")));
+          ASSIGN_OR_RETURN(target, InsertTree(f.related_model, std::move(w.create[i]), item_path(i)));
         } else {
-          ASSIGN_OR_RETURN(target, connect_target(w, i, f.related_model));
+          ASSIGN_OR_RETURN(target, ConnectTarget(w, i, f.related_model));
         }
         Row link(StoredFields(join).size());
         for (size_t j = 0; j < near_fk.size(); ++j) link[near_fk[j]] = row[near_ref[j]];
         for (size_t j = 0; j < far_fk.size(); ++j) link[far_fk[j]] = target[far_ref[j]];
         ASSIGN_OR_RETURN(std::optional<Row> exists, FindByKey(join.index, PrimaryKeyColumns(join), link));
+        if (w.kind == NestedWrite::Kind::kDisconnect) {
+          if (exists) RETURN_IF_ERROR(s_.Delete(join.index, link).status().Annotate(item_path(i)));
+          continue;  // not linked: nothing to undo
+        }
         if (exists) continue;  // connected twice: one link
         Result<Row> linked = s_.Insert(join.index, std::move(link), std::vector<bool>(StoredFields(join).size(), true));
         if (!linked.ok()) return linked.status().Annotate(w.path);
       }
       continue;
     }
-    if (IsFromSide(r, m, f)) continue;  // done above
+    if (IsFromSide(r, m, f)) continue;  // done by ResolveReferenced
     const schema::Model& child = schema_.model(f.related_model);
     const std::vector<size_t> fk = Columns(child, r.fk_fields);
     const std::vector<size_t> ref = Columns(model, r.referenced_fields);
@@ -200,28 +213,50 @@ Result<Row> Exec::InsertTree(schema::ModelIndex m, CreateData data, const std::s
           c.values[fk[j]] = row[ref[j]];
           c.given[fk[j]] = true;
         }
-        RETURN_IF_ERROR(InsertTree(f.related_model, std::move(c),
-                                   w.path + (w.create.size() > 1 ? "[" + std::to_string(i) + "]" : ""))
-                            .status());
+        RETURN_IF_ERROR(InsertTree(f.related_model, std::move(c), item_path(i)).status());
       }
+      continue;
+    }
+    // connect: the child's foreign key names this row; disconnect: the
+    // child that names this row names none (a to-one disconnect finds it
+    // by its foreign key, which is unique there).
+    std::vector<Row> targets;
+    if (w.kind == NestedWrite::Kind::kDisconnect && w.connect.empty()) {
+      ASSIGN_OR_RETURN(std::optional<Row> child_row, FindByKey(f.related_model, fk, Project(row, ref)));
+      if (child_row) targets.push_back(std::move(*child_row));
     } else {
       for (size_t i = 0; i < w.connect.size(); ++i) {
-        ASSIGN_OR_RETURN(Row target, connect_target(w, i, f.related_model));
-        Row changes(StoredFields(child).size());
-        std::vector<bool> given(changes.size(), false);
-        for (size_t j = 0; j < fk.size(); ++j) {
-          changes[fk[j]] = row[ref[j]];
-          given[fk[j]] = true;
-        }
-        Result<Row> moved = s_.Update(f.related_model, target, std::move(changes), std::move(given));
-        if (!moved.ok()) return moved.status().Annotate(w.path);
+        ASSIGN_OR_RETURN(Row t, ConnectTarget(w, i, f.related_model));
+        if (w.kind == NestedWrite::Kind::kDisconnect && Project(t, fk) != Project(row, ref)) continue;
+        targets.push_back(std::move(t));
       }
     }
+    for (const Row& target : targets) {
+      Row changes(StoredFields(child).size());
+      std::vector<bool> given(changes.size(), false);
+      for (size_t j = 0; j < fk.size(); ++j) {
+        changes[fk[j]] = w.kind == NestedWrite::Kind::kConnect ? row[ref[j]] : schema::Value::Null();
+        given[fk[j]] = true;
+      }
+      Result<Row> moved = s_.Update(f.related_model, target, std::move(changes), std::move(given));
+      if (!moved.ok()) return moved.status().Annotate(w.path);
+    }
   }
+  return Status::OK();
+}
+
+Result<Row> Exec::InsertTree(schema::ModelIndex m, CreateData data, const std::string& path) {
+  // Rows this one references come first: their keys are its foreign keys.
+  RETURN_IF_ERROR(ResolveReferenced(m, data.nested, &data.values, &data.given));
+  Result<Row> inserted = s_.Insert(m, std::move(data.values), std::move(data.given));
+  if (!inserted.ok()) return inserted.status().Annotate(path);
+  // Then the rows that reference this one, and many-to-many links.
+  RETURN_IF_ERROR(WriteReferencing(m, *inserted, data.nested));
   return inserted;
 }
 
-Result<Row> Exec::ApplyUpdate(schema::ModelIndex m, const Row& row, const std::vector<FieldUpdate>& updates) {
+Result<Row> Exec::ApplyUpdate(schema::ModelIndex m, const Row& row, const std::vector<FieldUpdate>& updates,
+                              std::vector<NestedWrite>* nested) {
   const schema::Model& model = schema_.model(m);
   const std::vector<schema::FieldIndex> fields = StoredFields(model);
   Row changes(row.size());
@@ -235,7 +270,11 @@ Result<Row> Exec::ApplyUpdate(schema::ModelIndex m, const Row& row, const std::v
     }
     given[u.column] = true;
   }
-  return s_.Update(m, row, std::move(changes), std::move(given));
+  if (nested == nullptr || nested->empty()) return s_.Update(m, row, std::move(changes), std::move(given));
+  RETURN_IF_ERROR(ResolveReferenced(m, *nested, &changes, &given));
+  ASSIGN_OR_RETURN(Row updated, s_.Update(m, row, std::move(changes), std::move(given)));
+  RETURN_IF_ERROR(WriteReferencing(m, updated, *nested));
+  return updated;
 }
 
 Result<QueryResult> Exec::RunWrite(const Request& req) {
@@ -269,12 +308,13 @@ Result<QueryResult> Exec::RunWrite(const Request& req) {
         ASSIGN_OR_RETURN(Row row, InsertTree(sel.model, req.create[0], "create"));
         return ReadBack(sel, row);
       }
-      ASSIGN_OR_RETURN(Row row, ApplyUpdate(sel.model, rows.rows[0], req.update));
+      std::vector<NestedWrite> nested = req.update_nested;
+      ASSIGN_OR_RETURN(Row row, ApplyUpdate(sel.model, rows.rows[0], req.update, &nested));
       return ReadBack(sel, row);
     }
     case Operation::kUpdateMany: {
       ASSIGN_OR_RETURN(RowSet rows, ReadRoot(sel, sel.where, false));
-      for (const Row& row : rows.rows) RETURN_IF_ERROR(ApplyUpdate(sel.model, row, req.update).status());
+      for (const Row& row : rows.rows) RETURN_IF_ERROR(ApplyUpdate(sel.model, row, req.update, nullptr).status());
       return CountResult(rows.size());
     }
     case Operation::kDelete: {

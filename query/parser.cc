@@ -174,7 +174,8 @@ class Parser {
       case Operation::kUpdateMany: {
         const Value* data = v.Find("data");
         if (data == nullptr) return Error("", std::string(*op_key) + " needs data");
-        ASSIGN_OR_RETURN(req.update, ParseUpdate(m, *data, "data"));
+        ASSIGN_OR_RETURN(req.update, ParseUpdate(m, *data, "data",
+                                                 req.op == Operation::kUpdate ? &req.update_nested : nullptr));
         break;
       }
       case Operation::kUpsert: {
@@ -183,7 +184,7 @@ class Parser {
         if (create == nullptr || update == nullptr) return Error("", "upsert needs create and update");
         ASSIGN_OR_RETURN(CreateData d, ParseCreate(m, *create, "create", 0));
         req.create.push_back(std::move(d));
-        ASSIGN_OR_RETURN(req.update, ParseUpdate(m, *update, "update"));
+        ASSIGN_OR_RETURN(req.update, ParseUpdate(m, *update, "update", &req.update_nested));
         break;
       }
       default:
@@ -781,59 +782,91 @@ class Parser {
         d.given[ColumnOf(m, *fd)] = true;
         continue;
       }
-      if (val.kind() != Value::Kind::kObject) return Error(p, "expected {create: ...} or {connect: ...}, got " + Got(val));
-      const sv::Model& target = schema_.model(fd->related_model);
-      for (const auto& [op, arg] : val.members()) {
-        const std::string op_path = Join(p, op);
-        std::vector<std::pair<const Value*, std::string>> items;
-        if (arg.kind() == Value::Kind::kArray) {
-          if (!fd->list) return Error(op_path, fd->name + " is a to-one relation: expected one object, not a list");
-          for (size_t i = 0; i < arg.items().size(); ++i) items.emplace_back(&arg.items()[i], At(op_path, i));
-        } else {
-          items.emplace_back(&arg, op_path);
-        }
-        NestedWrite w;
-        w.field = fd->index;
-        w.path = op_path;
-        if (op == "create") {
-          w.kind = NestedWrite::Kind::kCreate;
-          for (const auto& [item, ip] : items) {
-            ASSIGN_OR_RETURN(CreateData c, ParseCreate(target, *item, ip, depth + 1));
-            w.create.push_back(std::move(c));
-          }
-        } else if (op == "connect") {
-          w.kind = NestedWrite::Kind::kConnect;
-          for (const auto& [item, ip] : items) {
-            ASSIGN_OR_RETURN(Filter f, ParseWhere(target, *item, ip, 0));
-            RETURN_IF_ERROR(CheckUniqueWhere(target, f, ip));
-            Row key(StoredFields(target).size());
-            std::vector<size_t> cols;
-            for (const Filter& e : f.kind == Filter::Kind::kAnd ? f.children : std::vector<Filter>{f}) {
-              if (e.kind != Filter::Kind::kCompare || e.op != CompareOp::kEquals) {
-                return Error(ip, "connect names a row by equalities on a unique key");
-              }
-              key[e.column] = e.values[0];
-              cols.push_back(e.column);
-            }
-            w.connect.emplace_back(std::move(key), std::move(cols));
-          }
-        } else {
-          return Error(op_path, "unknown nested write (create takes create, connect)");
-        }
-        d.nested.push_back(std::move(w));
-      }
+      ASSIGN_OR_RETURN(std::vector<NestedWrite> writes, ParseNested(*fd, val, p, depth, false));
+      for (NestedWrite& w : writes) d.nested.push_back(std::move(w));
     }
     return d;
   }
 
-  Result<std::vector<FieldUpdate>> ParseUpdate(const sv::Model& m, const Value& v, const std::string& path) {
+  // The nested writes of one relation field: {create: ...}, {connect: ...}
+  // and, in an update, {disconnect: ...}.
+  Result<std::vector<NestedWrite>> ParseNested(const sv::Field& field, const Value& val, const std::string& p, int depth,
+                                               bool in_update) {
+    const sv::Field* fd = &field;
+    std::vector<NestedWrite> out;
+    const char* ops = in_update ? "create, connect, disconnect" : "create, connect";
+    if (val.kind() != Value::Kind::kObject) {
+      return Error(p, std::string("expected an object of nested writes (") + ops + "), got " + Got(val));
+    }
+    const sv::Model& target = schema_.model(fd->related_model);
+    for (const auto& [op, arg] : val.members()) {
+      const std::string op_path = Join(p, op);
+      if (op == "disconnect" && in_update && !fd->list) {
+        if (!(arg.kind() == Value::Kind::kBool && arg.bool_value())) {
+          return Error(op_path, fd->name + " is a to-one relation: disconnect takes true");
+        }
+        NestedWrite w;
+        w.kind = NestedWrite::Kind::kDisconnect;
+        w.field = fd->index;
+        w.path = op_path;
+        out.push_back(std::move(w));
+        continue;
+      }
+      std::vector<std::pair<const Value*, std::string>> items;
+      if (arg.kind() == Value::Kind::kArray) {
+        if (!fd->list) return Error(op_path, fd->name + " is a to-one relation: expected one object, not a list");
+        for (size_t i = 0; i < arg.items().size(); ++i) items.emplace_back(&arg.items()[i], At(op_path, i));
+      } else {
+        items.emplace_back(&arg, op_path);
+      }
+      NestedWrite w;
+      w.field = fd->index;
+      w.path = op_path;
+      if (op == "create") {
+        w.kind = NestedWrite::Kind::kCreate;
+        for (const auto& [item, ip] : items) {
+          ASSIGN_OR_RETURN(CreateData c, ParseCreate(target, *item, ip, depth + 1));
+          w.create.push_back(std::move(c));
+        }
+      } else if (op == "connect" || (op == "disconnect" && in_update)) {
+        w.kind = op == "connect" ? NestedWrite::Kind::kConnect : NestedWrite::Kind::kDisconnect;
+        for (const auto& [item, ip] : items) {
+          ASSIGN_OR_RETURN(Filter f, ParseWhere(target, *item, ip, 0));
+          RETURN_IF_ERROR(CheckUniqueWhere(target, f, ip));
+          Row key(StoredFields(target).size());
+          std::vector<size_t> cols;
+          for (const Filter& e : f.kind == Filter::Kind::kAnd ? f.children : std::vector<Filter>{f}) {
+            if (e.kind != Filter::Kind::kCompare || e.op != CompareOp::kEquals) {
+              return Error(ip, op + " names a row by equalities on a unique key");
+            }
+            key[e.column] = e.values[0];
+            cols.push_back(e.column);
+          }
+          w.connect.emplace_back(std::move(key), std::move(cols));
+        }
+      } else {
+        return Error(op_path, std::string("unknown nested write (a relation takes ") + ops + ")");
+      }
+      out.push_back(std::move(w));
+    }
+    return out;
+  }
+
+  // `nested`: where an update's nested writes go; null (updateMany) refuses them.
+  Result<std::vector<FieldUpdate>> ParseUpdate(const sv::Model& m, const Value& v, const std::string& path,
+                                               std::vector<NestedWrite>* nested) {
     if (v.kind() != Value::Kind::kObject) return Error(path, "expected an object of field values, got " + Got(v));
     std::vector<FieldUpdate> out;
     for (const auto& [key, val] : v.members()) {
       const std::string p = Join(path, key);
       ASSIGN_OR_RETURN(const sv::Field* fd, FindField(m, key, p));
       if (fd->is_relation()) {
-        return Error(p, "nested writes in an update are not supported yet: set the foreign key fields");
+        if (nested == nullptr) {
+          return Error(p, "updateMany sets fields only: nested writes belong to update and upsert");
+        }
+        ASSIGN_OR_RETURN(std::vector<NestedWrite> writes, ParseNested(*fd, val, p, 0, true));
+        for (NestedWrite& w : writes) nested->push_back(std::move(w));
+        continue;
       }
       FieldUpdate u;
       u.column = ColumnOf(m, *fd);

@@ -160,12 +160,16 @@ struct CreateData {
 };
 
 struct NestedWrite {
-  enum class Kind : uint8_t { kCreate, kConnect };
+  // kDisconnect only in an update: unlinks many-to-many rows, clears the
+  // foreign key of children (to-many) or of the row itself (to-one).
+  enum class Kind : uint8_t { kCreate, kConnect, kDisconnect };
   Kind kind = Kind::kCreate;
-  schema::FieldIndex field;  // the relation field of the row being created
+  schema::FieldIndex field;  // the relation field of the row being written
   std::string path;          // for messages: "data.posts.create[1]"
   std::vector<CreateData> create;                // kCreate
-  std::vector<std::pair<Row, std::vector<size_t>>> connect;  // kConnect: unique key values, by column
+  // kConnect, kDisconnect: unique key values, by column (a to-one
+  // disconnect names no row: it is `true`)
+  std::vector<std::pair<Row, std::vector<size_t>>> connect;
 };
 
 struct Request {
@@ -182,6 +186,7 @@ struct Request {
   bool skip_duplicates = false;
   // update, updateMany, upsert (update branch)
   std::vector<FieldUpdate> update;
+  std::vector<NestedWrite> update_nested;  // update and upsert only
   // findUnique, update, upsert and delete name one row: their `where` pins a
   // primary or unique key with equalities (the parser checks it) and may add
   // further conditions, as Prisma's extended unique where does.

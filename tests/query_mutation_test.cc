@@ -924,6 +924,88 @@ TEST_F(MutationTest, UpdatedAtIsKeptWhenAnUpdateChangesNothing) {
             R"({"updatedAt":"2020-01-01T00:00:00Z"})");
 }
 
+// Nested writes in an update: what an ORM sends for
+// `update({data: {tags: {connect: ...}}})` and its kin.
+
+TEST_F(MutationTest, UpdateConnectsAndDisconnectsManyToManyRows) {
+  SeedBlog();
+  Run(R"({"create":"Tag","data":{"label":"new"}})");
+  EXPECT_EQ(Run(R"({"update":"Post","where":{"id":2},"data":{"tags":{"connect":[{"label":"new"},{"label":"math"}]}},
+                   "select":{"tags":{"select":{"label":true},"orderBy":{"label":"asc"}}}})"),
+            R"({"tags":[{"label":"math"},{"label":"new"}]})");
+  EXPECT_EQ(Run(R"({"update":"Post","where":{"id":2},"data":{"tags":{"disconnect":{"label":"math"}}},
+                   "select":{"tags":{"select":{"label":true}}}})"),
+            R"({"tags":[{"label":"new"}]})");
+  // Disconnecting a row that is not linked changes nothing; one that does not exist is an error.
+  EXPECT_EQ(Run(R"({"update":"Post","where":{"id":2},"data":{"tags":{"disconnect":{"label":"machines"}}},
+                   "select":{"tags":{"select":{"label":true}}}})"),
+            R"({"tags":[{"label":"new"}]})");
+  Status st = Fail(R"({"update":"Post","where":{"id":2},"data":{"tags":{"disconnect":{"label":"nope"}}}})");
+  EXPECT_TRUE(Contains(st, "data.tags.disconnect: no Tag with label = \"nope\" to disconnect")) << st.ToString();
+  // The other posts' links are untouched.
+  EXPECT_EQ(Run(R"({"findUnique":"Tag","where":{"label":"math"},"select":{"_count":{"select":{"posts":true}}}})"),
+            R"({"_count":{"posts":2}})");
+}
+
+TEST_F(MutationTest, UpdateCreatesRelatedRowsInTheSameTransaction) {
+  SeedBlog();
+  EXPECT_EQ(Run(R"({"update":"User","where":{"email":"bob@x.org"},"data":{"name":"Bob",
+                   "posts":{"create":{"slug":"second","title":"Second","tags":{"connect":{"label":"machines"}}}}},
+                   "select":{"name":true,"posts":{"select":{"slug":true,"tags":{"select":{"label":true}}},"orderBy":{"id":"asc"}}}})"),
+            R"({"name":"Bob","posts":[{"slug":"hello","tags":[{"label":"math"}]},{"slug":"second","tags":[{"label":"machines"}]}]})");
+  // A failing nested create keeps nothing of the update.
+  Status st = Fail(R"({"update":"User","where":{"email":"bob@x.org"},"data":{"name":"Robert",
+                       "posts":{"create":{"slug":"second","title":"Dup"}}}})");
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(Run(R"({"findUnique":"User","where":{"email":"bob@x.org"},"select":{"name":true}})"), R"({"name":"Bob"})");
+}
+
+TEST_F(MutationTest, UpdateConnectsAndDisconnectsChildrenByTheirForeignKey) {
+  SeedBlog();
+  // Comment 3 is on post 3; connecting it to post 1 moves it (and its key, under the clustering).
+  EXPECT_EQ(Run(R"({"update":"Post","where":{"id":1},"data":{"comments":{"connect":{"id":3}}},
+                   "select":{"comments":{"select":{"id":true},"orderBy":{"id":"asc"}}}})"),
+            R"({"comments":[{"id":1},{"id":2},{"id":3}]})");
+  EXPECT_EQ(Count("Comment"), "3");
+  // Comments outlive their author: disconnecting clears authorId.
+  EXPECT_EQ(Run(R"({"update":"User","where":{"id":1},"data":{"comments":{"disconnect":[{"id":2}]}},
+                   "select":{"comments":{"select":{"id":true}}}})"),
+            R"({"comments":[{"id":3}]})");
+  EXPECT_EQ(Run(R"({"findUnique":"Comment","where":{"id":2},"select":{"authorId":true}})"), R"({"authorId":null})");
+  // A required foreign key cannot be cleared.
+  Status st = Fail(R"({"update":"User","where":{"id":1},"data":{"posts":{"disconnect":{"id":1}}}})");
+  EXPECT_TRUE(Contains(st, "authorId")) << st.ToString();
+}
+
+TEST_F(MutationTest, UpdateConnectsAndDisconnectsToOneRelations) {
+  SeedBlog();
+  // The row's own foreign key.
+  EXPECT_EQ(Run(R"({"update":"Comment","where":{"id":1},"data":{"author":{"connect":{"email":"ada@x.org"}}},
+                   "select":{"authorId":true}})"),
+            R"({"authorId":1})");
+  EXPECT_EQ(Run(R"({"update":"Comment","where":{"id":1},"data":{"author":{"disconnect":true}},"select":{"authorId":true}})"),
+            R"({"authorId":null})");
+  // The other side's: Ada's profile moves to Bob.
+  EXPECT_EQ(Run(R"({"update":"User","where":{"email":"bob@x.org"},"data":{"profile":{"connect":{"id":1}}},
+                   "select":{"profile":{"select":{"bio":true}}}})"),
+            R"({"profile":{"bio":"math"}})");
+  Status st = Fail(R"({"update":"Comment","where":{"id":1},"data":{"author":{"disconnect":{"id":1}}}})");
+  EXPECT_TRUE(Contains(st, "data.author.disconnect: author is a to-one relation: disconnect takes true")) << st.ToString();
+}
+
+TEST_F(MutationTest, UpdateManyRefusesNestedWrites) {
+  SeedBlog();
+  Status st = Fail(R"({"updateMany":"Post","data":{"tags":{"connect":{"label":"math"}}}})");
+  EXPECT_TRUE(Contains(st, "data.tags: updateMany sets fields only")) << st.ToString();
+}
+
+TEST_F(MutationTest, UpsertUpdateBranchTakesNestedWrites) {
+  SeedBlog();
+  EXPECT_EQ(Run(R"({"upsert":"Post","where":{"id":2},"create":{"slug":"x","title":"X","authorId":1},
+                   "update":{"tags":{"connect":{"label":"machines"}}},"select":{"tags":{"select":{"label":true}}}})"),
+            R"({"tags":[{"label":"machines"}]})");
+}
+
 // ================================================================ delete
 
 TEST_F(MutationTest, DeleteCascadesThroughSeveralLevels) {

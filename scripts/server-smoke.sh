@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The commands a user types, against a real server: serve with the example
+# blog, shell, export, import into a second server, SIGTERM. Usage:
+#   scripts/server-smoke.sh path/to/ormdb scratch-dir
+set -euo pipefail
+ormdb=$1
+dir=$2
+rm -rf "$dir"
+mkdir -p "$dir"
+export ORMDB_PASSWORD=smoke-password
+
+start() {  # start DATA LOG [serve options...]: sets $pid and $port
+  local data=$1 log=$2
+  shift 2
+  "$ormdb" --data "$data" serve --port 0 "$@" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 300); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) .*/\1/p' "$log")
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
+    sleep 0.1
+  done
+  echo "server-smoke: the server did not start"; cat "$log"; exit 1
+}
+stop() {  # SIGTERM, and the exit status must be 0
+  kill -TERM "$pid"
+  wait "$pid" || { echo "server-smoke: the server exited with $?"; exit 1; }
+}
+
+start "$dir/a" "$dir/a.log" --init-schema examples/blog/schema.prisma --init-data examples/blog/data.jsonl
+"$ormdb" shell --connect "127.0.0.1:$port" \
+  -c '{"findMany": "User", "orderBy": {"id": "asc"}, "include": {"posts": {"include": {"comments": true}}}}' \
+  -c '\explain {"findMany": "Post", "where": {"published": true}, "take": 2}' \
+  -c '\schema' >"$dir/shell.out"
+grep -q '"Copy-on-write B+trees"' "$dir/shell.out"
+"$ormdb" export --connect "127.0.0.1:$port" "$dir/dump"
+stop
+
+start "$dir/b" "$dir/b.log" --init-schema examples/blog/schema.prisma
+"$ormdb" import --connect "127.0.0.1:$port" "$dir/dump"
+"$ormdb" shell --connect "127.0.0.1:$port" -c '{"count": "Comment"}' -c '{"count": "Post", "where": {"tags": {"some": {}}}}' >"$dir/counts.out"
+[ "$(cat "$dir/counts.out")" = "$(printf '5\n5')" ] || { echo "server-smoke: imported counts"; cat "$dir/counts.out"; exit 1; }
+# A new row after the import gets a fresh id.
+"$ormdb" shell --connect "127.0.0.1:$port" -c '{"create": "User", "data": {"email": "new@example.org"}}' >/dev/null
+stop
+"$ormdb" --data "$dir/b" check
+echo "server-smoke: ok"
