@@ -175,6 +175,14 @@ Result<Reply> Client::FetchRaw(std::string_view request, RequestEncoding encodin
   return Expect(MessageType::kFetch, EncodeQuery({encoding, std::string(request)}), MessageType::kResult);
 }
 
+Result<query::ResultView> Client::FetchView(std::string_view request, Reply* reply, RequestEncoding encoding) {
+  ASSIGN_OR_RETURN(*reply, FetchRaw(request, encoding));
+  ASSIGN_OR_RETURN(ResultMessage m, DecodeResult(reply->payload));
+  ASSIGN_OR_RETURN(query::ResultView view, query::ResultView::Parse(m.blocks));
+  view.version = m.version;
+  return view;
+}
+
 Result<uint64_t> Client::Begin() {
   ASSIGN_OR_RETURN(Reply r, Expect(MessageType::kBegin, {}, MessageType::kOk));
   ASSIGN_OR_RETURN(OkMessage ok, DecodeOk(r.payload));

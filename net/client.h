@@ -16,6 +16,7 @@
 
 #include "net/protocol.h"
 #include "query/result.h"
+#include "query/result_view.h"
 #include "util/status.h"
 
 namespace ormdb::net {
@@ -64,9 +65,12 @@ class Client {
   Result<query::QueryResult> Fetch(std::string_view request);
   Result<query::QueryResult> Mutate(std::string_view request);
   Result<query::QueryResult> Explain(std::string_view request);
-  // The raw Result payload (version + blocks) of a Fetch, read in place by
-  // query::ResultView (no decoding pass).
+  // The raw Result payload (version + blocks) of a Fetch.
   Result<Reply> FetchRaw(std::string_view request, RequestEncoding encoding = RequestEncoding::kJson);
+  // A Fetch whose answer is read in place: the view points into
+  // reply->payload, which the caller keeps while it uses the view.
+  Result<query::ResultView> FetchView(std::string_view request, Reply* reply,
+                                      RequestEncoding encoding = RequestEncoding::kJson);
   Result<uint64_t> Begin();   // the transaction's snapshot version
   Result<uint64_t> Commit();  // the commit version
   Status Rollback();

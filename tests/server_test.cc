@@ -228,6 +228,28 @@ TEST_F(ServerTest, BinaryRequestsAnswerLikeJson) {
   EXPECT_NE(query::ToJson(*q).find("\"name\":\"B\""), std::string::npos);
 }
 
+TEST_F(ServerTest, ResultsAreReadInPlaceFromTheFrame) {
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Mutate(R"({"create":"User","data":{"email":"v@x.org","name":"Vi","posts":{"create":[{"title":"a","slug":"a","views":7},{"title":"b","slug":"b"}]}}})").ok());
+  net::Reply reply;
+  auto view = c->FetchView(R"({"findMany":"User","include":{"posts":{"orderBy":{"slug":"asc"}}}})", &reply);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_EQ(view->entities.size(), 2u);
+  const query::ColumnView* name = view->entities[0].FindColumn("name");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->Text(0), "Vi");
+  // The value's bytes are inside the frame's payload: no copy was made.
+  EXPECT_GE(name->Text(0).data(), reply.payload.data());
+  EXPECT_LT(name->Text(0).data(), reply.payload.data() + reply.payload.size());
+  const query::EdgeBlockView& posts = view->edges[0];
+  EXPECT_EQ(posts.ChildCount(0), 2u);
+  const query::ColumnView* views = view->entities[1].FindColumn("views");
+  ASSERT_NE(views, nullptr);
+  EXPECT_EQ(views->Int64(posts.Child(0, 0)), 7);
+  EXPECT_EQ(query::ToJson(view->ToResult()), query::ToJson(*c->Fetch(R"({"findMany":"User","include":{"posts":{"orderBy":{"slug":"asc"}}}})")));
+}
+
 TEST_F(ServerTest, TransactionsCommitAndRollBack) {
   StartServer();
   auto a = Connect();
