@@ -34,6 +34,10 @@ start "$dir/a" "$dir/a.log" --init-schema examples/blog/schema.prisma --init-dat
   -c '\schema' >"$dir/shell.out"
 grep -q '"Copy-on-write B+trees"' "$dir/shell.out"
 "$ormdb" export --connect "127.0.0.1:$port" "$dir/dump"
+# A migration over the protocol: graded A, applied online.
+{ cat examples/blog/schema.prisma; printf '\nmodel Note {\n  id Int @id @default(autoincrement())\n  body String\n}\n'; } >"$dir/next.prisma"
+"$ormdb" migrate plan --connect "127.0.0.1:$port" --schema "$dir/next.prisma" | grep -q "Note"
+"$ormdb" migrate apply --connect "127.0.0.1:$port" --schema "$dir/next.prisma" | grep -q "schema version 2 is current"
 stop
 
 start "$dir/b" "$dir/b.log" --init-schema examples/blog/schema.prisma

@@ -15,6 +15,7 @@
 #include "btree/check.h"
 #include "engine/database.h"
 #include "tools/commands.h"
+#include "tools/target.h"
 #include "util/file.h"
 #include "util/json.h"
 
@@ -93,6 +94,9 @@ int main(int argc, char** argv) {
   apply->add_option("--schema", schema_file, "schema.prisma file")->required()->check(CLI::ExistingFile);
   apply->add_flag("--allow-destructive", allow_destructive, "run grade D steps (they destroy data)");
   apply->add_flag("--yes,-y", yes, "do not print the plan first");
+  ormdb::tools::ConnectArgs migrate_connect;
+  migrate_connect.Register(plan);
+  migrate_connect.Register(apply);
 
   std::string key, value;
   auto* put = app.add_subcommand("put", "write one raw key of the keyspace (committed durably)");
@@ -116,6 +120,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   for (const auto& run : runners) {
     if (int rc = run(); rc >= 0) return rc;
+  }
+  if (migrate->parsed() && !migrate_connect.connect.empty()) {
+    // On a running server: the same plan, graded there, and applied there.
+    auto target = ormdb::tools::Target::Open(migrate_connect, global);
+    if (!target.ok()) return Fail(target.status());
+    std::string text = ReadFileOrExit(schema_file, "schema file");
+    auto r = (*target)->Migrate(schema_file, text, apply->parsed(), allow_destructive);
+    if (!r.ok()) return Fail(r.status());
+    std::printf("%s\n", r->c_str());
+    return 0;
   }
 
   auto db = OpenOrExit(data_dir);

@@ -1,6 +1,7 @@
 #include "tools/target.h"
 
 #include "query/parser.h"
+#include "schema/migration_plan.h"
 
 namespace ormdb::tools {
 namespace {
@@ -22,6 +23,19 @@ class LocalTarget final : public Target {
                              : "// schema version " + std::to_string(c->version()) + "\n" + c->text();
   }
   std::string Describe() const override { return "data directory " + dir_; }
+  Result<std::string> Migrate(const std::string& file_name, const std::string& text, bool apply,
+                              bool allow_destructive) override {
+    if (!apply) {
+      ASSIGN_OR_RETURN(schema::MigrationPlan p, db_->PlanMigration(file_name, text));
+      return p.steps.empty() ? std::string("nothing to do: the stored schema matches") : schema::FormatPlan(p);
+    }
+    engine::MigrateOptions o;
+    o.allow_destructive = allow_destructive;
+    ASSIGN_OR_RETURN(engine::MigrateResult r, db_->Migrate(file_name, text, o));
+    std::string out = r.plan.steps.empty() ? "nothing to do: the stored schema matches" : schema::FormatPlan(r.plan);
+    for (const std::string& f : r.failed) out += "\nrolled back: " + f;
+    return out + "\nschema version " + std::to_string(r.version) + " is current.";
+  }
 
  private:
   std::string dir_;
@@ -53,6 +67,15 @@ class RemoteTarget final : public Target {
   }
   std::string Describe() const override {
     return "server " + where_ + " (" + c_->welcome().server_version + ")";
+  }
+  Result<std::string> Migrate(const std::string& file_name, const std::string& text, bool apply,
+                              bool allow_destructive) override {
+    if (!apply) {
+      ASSIGN_OR_RETURN(net::PlanMessage p, c_->MigratePlan(file_name, text));
+      return p.text;
+    }
+    ASSIGN_OR_RETURN(net::MigratedMessage m, c_->MigrateApply(file_name, text, allow_destructive));
+    return m.report + "\nschema version " + std::to_string(m.version) + " is current.";
   }
 
  private:

@@ -29,6 +29,10 @@ class Target {
   // Several requests in one transaction, all or nothing.
   virtual Status RunBatch(const std::vector<std::string>& requests) = 0;
   virtual Result<std::string> SchemaText() = 0;
+  // `migrate plan` (apply false) or `migrate apply`: the printed plan, and
+  // for apply the schema version it installed.
+  virtual Result<std::string> Migrate(const std::string& file_name, const std::string& text, bool apply,
+                                      bool allow_destructive) = 0;
   virtual std::string Describe() const = 0;
 
   static Result<std::unique_ptr<Target>> Open(const ConnectArgs& c, const Global& g);
