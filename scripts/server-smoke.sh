@@ -48,4 +48,10 @@ start "$dir/b" "$dir/b.log" --init-schema examples/blog/schema.prisma
 "$ormdb" shell --connect "127.0.0.1:$port" -c '{"create": "User", "data": {"email": "new@example.org"}}' >/dev/null
 stop
 "$ormdb" --data "$dir/b" check
+# Options from a config file: a bad value there is refused, naming the option.
+printf '[serve]\nmax-in-flight = 0\n' >"$dir/bad.toml"
+if "$ormdb" --config "$dir/bad.toml" --data "$dir/b" serve --port 0 >"$dir/bad.log" 2>&1; then
+  echo "server-smoke: a config file's max-in-flight = 0 was accepted"; exit 1
+fi
+grep -q "max-in-flight" "$dir/bad.log"
 echo "server-smoke: ok"

@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
   ormdb::tools::Global global;
   std::string& data_dir = global.data_dir;
   app.add_option("--data", data_dir, "data directory")->capture_default_str();
+  // ormdb --config ormdb.toml serve: top-level keys (data = "...") and one
+  // section per command ([serve] port = 7601).
+  app.set_config("--config", "", "read options from a TOML or INI file: data = ... and a [serve] section");
   std::vector<ormdb::tools::Runner> runners = {
       ormdb::tools::AddServe(app, global), ormdb::tools::AddShell(app, global),
       ormdb::tools::AddImport(app, global), ormdb::tools::AddExport(app, global),

@@ -116,7 +116,6 @@ int Serve(const Global& g, const ServeArgs& a) {
 Runner AddServe(CLI::App& app, const Global& g) {
   auto a = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand("serve", "run the server on the data directory");
-  cmd->set_config("--config", "", "read these options from a TOML or INI file (key = value)");
   net::ServerOptions& s = a->server;
   net::ServerLimits& l = s.limits;
   cmd->add_option("--host", s.host, "address to listen on")->capture_default_str();
