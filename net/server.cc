@@ -179,10 +179,12 @@ class Server::Worker {
 
   // From an executor thread: a request's reply.
   void Post(Completion c) {
-    {
-      std::lock_guard lock(mailbox_mu_);
-      mailbox_.push_back(std::move(c));
-    }
+    // The wake is written under the lock: once the loop has taken this
+    // completion (under the same lock) the write is done, so a loop that
+    // then finds nothing left and exits never closes the eventfd under
+    // an executor still writing to it.
+    std::lock_guard lock(mailbox_mu_);
+    mailbox_.push_back(std::move(c));
     Wake();
   }
 

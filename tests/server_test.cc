@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -136,6 +137,16 @@ std::string ManyUsers(int first, int n) {
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { RaiseFileLimit(); }
+  // Every test ends with a clean stop, and a server that a sanitizer
+  // reported on (in its log) fails the test that ran it.
+  void TearDown() override {
+    if (server_ == nullptr) return;
+    if (server_->running()) {
+      const int status = server_->Stop(SIGTERM);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status << "\n" << server_->Output();
+    }
+    EXPECT_EQ(server_->Output().find("Sanitizer"), std::string::npos) << server_->Output();
+  }
 
   void StartServer(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--init-schema", testing::BlogSchemaPath(), "--workers", "2"};

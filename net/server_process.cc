@@ -1,35 +1,41 @@
-#include "tests/server_process.h"
+#include "net/server_process.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-namespace ormdb::testing {
+namespace ormdb::net {
 
-ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> args)
-    : data_dir_(std::move(data_dir)), args_(std::move(args)), log_(data_dir_ + ".log") {}
+ServerProcess::ServerProcess(ServerProcessOptions options) : options_(std::move(options)) {
+  if (options_.log_path.empty()) options_.log_path = options_.data_dir + ".log";
+}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Kill();
 }
 
-std::string BlogSchemaPath() { return std::string(ORMDB_SOURCE_DIR) + "/tests/data/schemas/blog.prisma"; }
-
 Status ServerProcess::Start() {
   const size_t log_start = Output().size();
-  std::vector<std::string> argv = {ORMDB_BINARY, "--data", data_dir_, "serve", "--port", "0"};
-  argv.insert(argv.end(), args_.begin(), args_.end());
+  std::vector<std::string> argv = {options_.binary, "--data", options_.data_dir, "serve", "--port", "0"};
+  argv.insert(argv.end(), options_.args.begin(), options_.args.end());
   pid_t pid = ::fork();
   if (pid < 0) return Status::FromErrno(errno, "fork");
   if (pid == 0) {
-    FILE* out = std::freopen(log_.c_str(), "a", stdout);
-    FILE* err = std::freopen(log_.c_str(), "a", stderr);
+    if (options_.own_session) ::setsid();
+    FILE* out = std::freopen(options_.log_path.c_str(), "a", stdout);
+    FILE* err = std::freopen(options_.log_path.c_str(), "a", stderr);
     if (out == nullptr || err == nullptr) ::_exit(126);
-    ::setenv("ORMDB_PASSWORD", kTestPassword, 1);
+    ::setenv("ORMDB_PASSWORD", options_.password.c_str(), 1);
+    // A parent may block its stop signals for a signal thread; the server
+    // must receive them.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     std::vector<char*> cargv;
     for (std::string& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -37,8 +43,8 @@ Status ServerProcess::Start() {
     ::_exit(127);
   }
   pid_ = pid;
-  // The server prints "listening on HOST:PORT" once it accepts connections
-  // (after what an earlier process with this data directory printed).
+  // "listening on HOST:PORT", printed after whatever an earlier process
+  // with this log printed.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string out = Output();
@@ -46,8 +52,8 @@ Status ServerProcess::Start() {
     size_t at = out.rfind("listening on ");
     if (at != std::string::npos) {
       size_t colon = out.find(':', at);
-      size_t end = out.find(' ', colon);
-      if (colon != std::string::npos && end != std::string::npos) {
+      size_t end = colon == std::string::npos ? colon : out.find_first_of(" \n", colon);
+      if (end != std::string::npos) {
         port_ = static_cast<uint16_t>(std::stoi(out.substr(colon + 1, end - colon - 1)));
         return Status::OK();
       }
@@ -55,7 +61,7 @@ Status ServerProcess::Start() {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return Status::Internal("the server exited at start:\n" + out);
+      return Status::Internal("the server (" + options_.binary + ") exited at start:\n" + out);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -64,15 +70,16 @@ Status ServerProcess::Start() {
 
 int ServerProcess::Stop(int sig) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, sig);
+  if (sig != 0) ::kill(pid_, sig);
   int status = 0;
-  ::waitpid(pid_, &status, 0);
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
   pid_ = -1;
   return status;
 }
 
 std::string ServerProcess::Output() const {
-  std::ifstream in(log_);
+  std::ifstream in(options_.log_path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -86,13 +93,12 @@ uint64_t ServerProcess::RssBytes() const {
   return 0;
 }
 
-net::ClientOptions ServerProcess::ClientOptions() const {
-  net::ClientOptions o;
+ClientOptions ServerProcess::Client() const {
+  ClientOptions o;
+  o.host = "127.0.0.1";
   o.port = port_;
-  o.password = kTestPassword;
-  o.client_name = "server_test";
-  o.io_timeout_ms = 120'000;  // a hung server fails the test instead of hanging it
+  o.password = options_.password;
   return o;
 }
 
-}  // namespace ormdb::testing
+}  // namespace ormdb::net
