@@ -63,6 +63,7 @@ test: asan
 	./build/release/bench/btree_bench --smoke
 	./build/release/bench/commit_bench --smoke
 	./build/release/bench/graph_bench --smoke --force
+	./build/release/bench/ormdb_bench --quick
 	rm -rf build/cli-smoke
 	./build/release/tools/ormdb --data build/cli-smoke migrate apply --schema tests/data/schemas/blog.prisma --yes
 	./build/release/tools/ormdb --data build/cli-smoke migrate plan --schema tests/data/schemas/blog.prisma

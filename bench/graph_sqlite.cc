@@ -592,6 +592,23 @@ void ReadUserJson(JsonReader* r, UserObj* u) {
 
 }  // namespace
 
+Status ReadJsonAnswer(std::string_view text, Workload w, Graph* g, std::unordered_map<int64_t, size_t>* authors) {
+  JsonReader r(text);
+  if (w == Workload::kGraph) {
+    g->users.emplace_back();
+    ReadUserJson(&r, &g->users.back());
+  } else if (w == Workload::kPage) {
+    ReadArray(&r, &g->users, ReadUserJson);
+  } else {
+    ReadArray(&r, &g->posts, [&](JsonReader* r, PostObj* p) { ReadPostJson(r, p, g, authors); });
+  }
+  if (!r.ok() || !r.AtEnd()) {
+    return Status::Corruption("json answer unreadable at byte " + std::to_string(r.position()) + ": " +
+                              std::string(text.substr(0, 200)));
+  }
+  return Status::OK();
+}
+
 Status SqliteSession::ReadJson(sqlite3_stmt* st, Workload w, Graph* g) {
   Status bad;
   index_.clear();
@@ -599,19 +616,8 @@ Status SqliteSession::ReadJson(sqlite3_stmt* st, Workload w, Graph* g) {
     if (sqlite3_column_type(s, 0) == SQLITE_NULL) return;
     std::string_view text(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
                           static_cast<size_t>(sqlite3_column_bytes(s, 0)));
-    JsonReader r(text);
-    if (w == Workload::kGraph) {
-      g->users.emplace_back();
-      ReadUserJson(&r, &g->users.back());
-    } else if (w == Workload::kPage) {
-      ReadArray(&r, &g->users, ReadUserJson);
-    } else {
-      ReadArray(&r, &g->posts, [&](JsonReader* r, PostObj* p) { ReadPostJson(r, p, g, &index_); });
-    }
-    if (!r.ok() || !r.AtEnd()) {
-      bad = Status::Corruption("sqlite json answer unreadable at byte " + std::to_string(r.position()) + ": " +
-                               std::string(text.substr(0, 200)));
-    }
+    Status st = ReadJsonAnswer(text, w, g, &index_);
+    if (!st.ok()) bad = st.Annotate("sqlite");
   }));
   return bad;
 }

@@ -54,6 +54,12 @@ Status SqliteExec(sqlite3* db, const std::string& sql);
 // per transaction, then ANALYZE and a WAL checkpoint.
 Status LoadSqlite(const std::string& path, const Dataset& d, size_t batch_rows, const Progress& progress);
 
+// Reads one json-strategy answer (W2: one user object; W3: an array of
+// users; W4: an array of posts, their authors kept once each in g->authors
+// through `authors`, id -> index) into *g. Booleans are read as 0 / 1.
+// Shared with ormdb-bench's PostgreSQL json_agg strategy.
+Status ReadJsonAnswer(std::string_view text, Workload w, Graph* g, std::unordered_map<int64_t, size_t>* authors);
+
 // A prepared statement, finalized with its owner.
 class Statement {
  public:

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev       # libFuzzer and the sanitizer runtimes for the fuzz targets
   liblmdb-dev                    # the comparison benchmark only
   libsqlite3-dev                 # the reference of the entity model test; the commit benchmark's peer
+  postgresql-15 libpq-dev        # ormdb-bench only: its PostgreSQL peer (a private cluster) and libpq
 )
 
 missing=()
