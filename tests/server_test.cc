@@ -261,6 +261,43 @@ TEST_F(ServerTest, ResultsAreReadInPlaceFromTheFrame) {
   EXPECT_EQ(query::ToJson(view->ToResult()), query::ToJson(*c->Fetch(R"({"findMany":"User","include":{"posts":{"orderBy":{"slug":"asc"}}}})")));
 }
 
+TEST_F(ServerTest, LargeResultsTravelCompressed) {
+  StartServer();
+  auto c = Connect();
+  ASSERT_EQ(c->welcome().features & net::kFeatureZstd, net::kFeatureZstd);
+  ASSERT_TRUE(c->Mutate(ManyUsers(0, 2000)).ok());
+  const uint64_t before = c->bytes_received();
+  auto r = c->Fetch(R"({"findMany":"User"})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->entities[0].rows, 2000u);
+  const uint64_t raw = r->Encode().size();
+  const uint64_t wire = c->bytes_received() - before;
+  EXPECT_LT(wire * 2, raw) << "raw " << raw << " bytes, " << wire << " on the wire";
+}
+
+TEST_F(ServerTest, FirstStartPrintsAGeneratedPasswordOnce) {
+  net::ServerProcess server({ORMDB_BINARY, dir_.File("fresh"), {}, /*password=*/"", "", false});
+  ASSERT_OK(server.Start());
+  const std::string out = server.Output();
+  const std::string marker = "created user ormdb with password ";
+  size_t at = out.find(marker);
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string password = out.substr(at + marker.size(), 24);
+  net::ClientOptions o = server.Client();
+  o.password = password;
+  auto c = net::Client::Connect(o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_OK((*c)->Ping());
+  server.Stop();
+  // A restart creates no user and prints no password.
+  ASSERT_OK(server.Start());
+  EXPECT_EQ(server.Output().find(marker, at + 1), std::string::npos);
+  o = server.Client();  // a new port
+  o.password = password;
+  EXPECT_TRUE(net::Client::Connect(o).ok());
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST_F(ServerTest, TransactionsCommitAndRollBack) {
   StartServer();
   auto a = Connect();
