@@ -26,7 +26,7 @@ using namespace ormdb::net;
 
 namespace {
 
-constexpr uint32_t kMaxPayloadBytes = 1u << 20;
+constexpr uint32_t kFuzzMaxPayloadBytes = 1u << 20;
 
 [[noreturn]] void Die(const char* what, const Status& st = Status::OK()) {
   std::fprintf(stderr, "frame_decoder_fuzzer: %s %s\n", what, st.ToString().c_str());
@@ -39,7 +39,7 @@ void CheckReframe(const FrameHeader& h, std::string_view payload) {
   AppendFrame(&frame, h.type, h.request_id, payload, (h.flags & kFlagCompressed) != 0);
   const std::string_view header(frame.data(), kFrameHeaderBytes);
   const std::string_view wire = std::string_view(frame).substr(kFrameHeaderBytes);
-  Result<FrameHeader> again = DecodeFrameHeader(header, kMaxPayloadBytes);
+  Result<FrameHeader> again = DecodeFrameHeader(header, kFuzzMaxPayloadBytes);
   if (!again.ok()) Die("re-framed header does not decode:", again.status());
   if (again->type != h.type || again->request_id != h.request_id || again->raw_length != payload.size()) {
     Die("re-framed header differs");
@@ -75,10 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string scratch;
   while (in.size() >= kFrameHeaderBytes) {
     const std::string_view header = in.substr(0, kFrameHeaderBytes);
-    Result<FrameHeader> h = DecodeFrameHeader(header, kMaxPayloadBytes);
+    Result<FrameHeader> h = DecodeFrameHeader(header, kFuzzMaxPayloadBytes);
     // A bad header ends the connection: nothing after it is a frame boundary.
     if (!h.ok()) return 0;
-    if (h->payload_length > kMaxPayloadBytes || h->raw_length > kMaxPayloadBytes) Die("a length past the limit");
+    if (h->payload_length > kFuzzMaxPayloadBytes || h->raw_length > kFuzzMaxPayloadBytes) Die("a length past the limit");
     in.remove_prefix(kFrameHeaderBytes);
     if (in.size() < h->payload_length) return 0;  // the rest has not arrived
     const std::string_view payload = in.substr(0, h->payload_length);
