@@ -1,7 +1,5 @@
 #include "net/metrics_endpoint.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,34 +7,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/socket.h"
+
 namespace ormdb::net {
 
 MetricsEndpoint::~MetricsEndpoint() { Stop(); }
 
 Status MetricsEndpoint::Start(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string where = host + ":" + std::to_string(port);
-  if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0) {
-    return Status::InvalidArgument("metrics address " + where + ": " + gai_strerror(rc));
-  }
-  listen_fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  Status st;
-  if (listen_fd_ < 0 || ::bind(listen_fd_, res->ai_addr, res->ai_addrlen) != 0 || ::listen(listen_fd_, 16) != 0) {
-    st = Status::FromErrno(errno, "metrics endpoint on " + where);
-  }
-  freeaddrinfo(res);
-  if (!st.ok()) return st;
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-  port_ = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
-                                   : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  ASSIGN_OR_RETURN(listen_fd_, ListenTcp(host, port, /*backlog=*/16, /*reuse_port=*/false));
+  port_ = BoundPort(listen_fd_);
   thread_ = std::thread([this] { Loop(); });
   return Status::OK();
 }

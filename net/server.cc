@@ -1,7 +1,6 @@
 #include "net/server.h"
 
 #include <liburing.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/eventfd.h>
@@ -16,6 +15,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "net/socket.h"
 #include "util/coding.h"
 
 namespace ormdb::net {
@@ -104,46 +104,6 @@ ErrorMessage HeaderError(const Status& st) {
     e.message = e.message.substr(colon + 2);
   }
   return e;
-}
-
-Result<int> Listen(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string where = host + ":" + std::to_string(port);
-  if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0) {
-    return Status::InvalidArgument("listen address " + where + ": " + gai_strerror(rc));
-  }
-  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    freeaddrinfo(res);
-    return Status::FromErrno(errno, "socket for " + where);
-  }
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  Status st;
-  if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-    st = Status::FromErrno(errno, "binding " + where);
-  } else if (::listen(fd, kListenBacklog) != 0) {
-    st = Status::FromErrno(errno, "listening on " + where);
-  }
-  freeaddrinfo(res);
-  if (!st.ok()) {
-    ::close(fd);
-    return st;
-  }
-  return fd;
-}
-
-uint16_t BoundPort(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
 }
 
 }  // namespace
@@ -619,7 +579,7 @@ Status Server::Start() {
   pool_ = std::make_unique<ExecutorPool>(options_.min_executors, options_.max_executors);
   uint16_t port = options_.port;
   for (int i = 0; i < workers; ++i) {
-    Result<int> fd = Listen(options_.host, port);
+    Result<int> fd = ListenTcp(options_.host, port, kListenBacklog, /*reuse_port=*/true);
     if (!fd.ok()) {
       Shutdown();
       return fd.status();
