@@ -24,6 +24,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr unsigned kRingEntries = 1024;
+// A connection's receive buffer starts small (a thousand idle connections
+// should not hold 64 MiB) and doubles, up to the larger size, while recvs
+// fill it.
+constexpr size_t kRecvInitialBytes = 4 * 1024;
 constexpr size_t kRecvChunkBytes = 64 * 1024;
 constexpr int kListenBacklog = 4096;
 
@@ -56,6 +60,8 @@ struct Conn {
   Op recv_op, send_op;
   std::string in;    // received bytes [0, in_len); recv fills the tail
   size_t in_len = 0;
+  size_t recv_chunk = kRecvInitialBytes;  // room offered to the next recv
+  size_t recv_offered = 0;                // room the armed recv was given
   std::string out;       // replies not yet handed to send
   std::string sending;   // the buffer a send is working through
   size_t sent = 0;
@@ -261,9 +267,10 @@ class Server::Worker {
     if (c->recv_armed || c->dead || c->read_closed || c->close_after_flush || stopping_.load()) return;
     if (c->pending_output() > ctx_->limits.max_pending_output_bytes) return;  // a slow reader: wait for it
     if (c->queued_bytes > ctx_->limits.max_pending_input_bytes) return;
-    if (c->in.size() - c->in_len < kRecvChunkBytes) c->in.resize(c->in_len + kRecvChunkBytes);
+    if (c->in.size() - c->in_len < c->recv_chunk) c->in.resize(c->in_len + c->recv_chunk);
+    c->recv_offered = c->in.size() - c->in_len;
     io_uring_sqe* sqe = Sqe();
-    io_uring_prep_recv(sqe, c->fd, c->in.data() + c->in_len, c->in.size() - c->in_len, 0);
+    io_uring_prep_recv(sqe, c->fd, c->in.data() + c->in_len, c->recv_offered, 0);
     io_uring_sqe_set_data(sqe, &c->recv_op);
     c->recv_armed = true;
   }
@@ -291,6 +298,7 @@ class Server::Worker {
       return;
     }
     server_->metrics_.BytesIn(static_cast<uint64_t>(res));
+    if (static_cast<size_t>(res) == c->recv_offered) c->recv_chunk = std::min(2 * c->recv_chunk, kRecvChunkBytes);
     c->in_len += static_cast<size_t>(res);
     c->last_activity_ms = NowMs();
     ParseFrames(c);
@@ -346,7 +354,7 @@ class Server::Worker {
       c->in_len -= at;
     }
     if (c->in.size() > 2 * kRecvChunkBytes && c->in_len < kRecvChunkBytes) {
-      c->in.resize(kRecvChunkBytes);
+      c->in.resize(std::max(c->in_len, c->recv_chunk));
       c->in.shrink_to_fit();  // a large frame passed: do not keep its buffer
     }
   }
