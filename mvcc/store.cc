@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
+#include "util/coding.h"
 #include "wal/log_reader.h"
 
 namespace ormdb::mvcc {
@@ -132,7 +134,7 @@ void Store::PruneLocked() {
 }
 
 Result<CommitVersion> Store::Commit(WriteTxn& t) {
-  if (t.writes_.empty()) {
+  if (t.writes_.empty() && t.stamped_.empty()) {
     // Read-only: nothing to log. (Serializable read-only transactions are
     // consistent with their snapshot by construction.)
     Unregister(t.snapshot_);
@@ -142,9 +144,23 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
   std::vector<std::string> keys;
   keys.reserve(t.writes_.size());
   for (const auto& [k, v] : t.writes_) {
-    v ? enc.Put(k, *v) : enc.Delete(k);
+    if (v) {
+      enc.Put(k, *v);
+    } else {
+      enc.Delete(k);
+    }
     keys.push_back(k);
   }
+  // Stamped keys get their version under the lock; their places in the
+  // payload are kept to patch it there.
+  std::vector<size_t> stamp_at;
+  for (const WriteTxn::Stamped& st : t.stamped_) {
+    std::string key = st.prefix;
+    key.append(8, '\0');
+    key += st.suffix;
+    stamp_at.push_back(enc.Put(key, st.value) + st.prefix.size());
+  }
+  for (size_t& at : stamp_at) at += enc.header_bytes();
   std::string payload = enc.Finish();
 
   CommitVersion version;
@@ -184,6 +200,9 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
       return conflict;
     }
     version = last_assigned_.Next();
+    char stamp[8];
+    coding::EncodeFixed64BE(stamp, version.value());
+    for (size_t at : stamp_at) std::memcpy(payload.data() + at, stamp, 8);
     Result<wal::Lsn> appended = log_->Append(wal::RecordType::kCommit, version.value(), payload);
     if (!appended.ok()) {
       lock.unlock();
@@ -195,6 +214,12 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
     recent_.push_back(Committed{version, std::move(keys)});
     ToApply a{version, end, {}};
     for (auto& [k, v] : t.writes_) a.writes.emplace(k, std::move(v));
+    for (WriteTxn::Stamped& st : t.stamped_) {
+      std::string key = std::move(st.prefix);
+      key.append(stamp, 8);
+      key += st.suffix;
+      a.writes.emplace(std::move(key), std::move(st.value));
+    }
     to_apply_.push_back(std::move(a));
     auto it = writers_.find(t.snapshot_);
     if (it != writers_.end()) writers_.erase(it);

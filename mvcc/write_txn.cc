@@ -46,6 +46,17 @@ Status WriteTxn::Put(std::string_view key, std::string_view value) {
   return Status::OK();
 }
 
+Status WriteTxn::PutStamped(std::string prefix, std::string suffix, std::string value) {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  const size_t key_bytes = prefix.size() + 8 + suffix.size();
+  if (key_bytes > store_->tree().limits().max_key_bytes || value.size() > btree::kMaxValueBytes) {
+    return Status::InvalidArgument("stamped entry of " + std::to_string(key_bytes) + " key bytes and " +
+                                   std::to_string(value.size()) + " value bytes exceeds the limits");
+  }
+  stamped_.push_back(Stamped{std::move(prefix), std::move(suffix), std::move(value)});
+  return Status::OK();
+}
+
 Status WriteTxn::Delete(std::string_view key) {
   if (done_) return Status::InvalidArgument("transaction already finished");
   if (key.size() > store_->tree().limits().max_key_bytes) return Status::OK();  // cannot exist

@@ -36,6 +36,11 @@ class WriteTxn {
   // Key and value sizes are checked here, so a commit never fails on them later.
   Status Put(std::string_view key, std::string_view value);
   Status Delete(std::string_view key);
+  // Puts `value` under `prefix` + the commit version (8 bytes, big-endian)
+  // + `suffix`: a key only the commit can name, since the version is given
+  // out inside it. The change log (engine/changes.h) keeps each commit's
+  // events so. Not visible to this transaction's own reads.
+  Status PutStamped(std::string prefix, std::string suffix, std::string value);
   // Iterates the snapshot merged with this transaction's writes; sees writes
   // made while it is open.
   std::unique_ptr<TxnIterator> NewIterator(btree::CursorOptions options = {});
@@ -67,6 +72,10 @@ class WriteTxn {
   Isolation isolation_;
   CommitVersion snapshot_;
   std::map<std::string, std::optional<std::string>, std::less<>> writes_;  // nullopt: deleted
+  struct Stamped {
+    std::string prefix, suffix, value;
+  };
+  std::vector<Stamped> stamped_;  // PutStamped, keyed at commit
   std::set<std::string, std::less<>> read_keys_;  // serializable, or ValidateRead
   std::vector<ScannedRange> read_ranges_;         // serializable, or ValidateRange
   uint64_t writes_version_ = 0;  // bumped by every write, for open iterators

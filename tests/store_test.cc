@@ -12,6 +12,7 @@
 #include "btree/check.h"
 #include "mvcc/store.h"
 #include "tests/test_util.h"
+#include "util/coding.h"
 
 namespace ormdb::mvcc {
 namespace {
@@ -53,6 +54,38 @@ TEST(StoreTest, CommittedWritesAreVisibleToLaterSnapshotsOnly) {
   EXPECT_EQ(v, "1");
   EXPECT_TRUE(before->Get("a", &v).IsNotFound());  // the old snapshot is unchanged
   EXPECT_EQ(s->BeginRead()->version(), *version);
+}
+
+TEST(StoreTest, StampedKeysCarryTheirCommitVersionAndSurviveReplay) {
+  testing::TempDir dir;
+  StoreOptions o = TestOptions();
+  o.checkpoint_on_close = false;  // the reopen replays the log
+  std::vector<std::pair<CommitVersion, std::string>> expect;
+  {
+    auto s = OpenStore(dir.path(), o);
+    for (int i = 0; i < 5; ++i) {
+      auto t = s->BeginWrite();
+      if (i % 2 == 0) ASSERT_OK(t->Put("row" + std::to_string(i), "x"));
+      ASSERT_OK(t->PutStamped("log/", "/a", "first " + std::to_string(i)));
+      ASSERT_OK(t->PutStamped("log/", "/b", "second " + std::to_string(i)));
+      std::string v;
+      EXPECT_TRUE(t->Get("log/", &v).IsNotFound());
+      auto version = t->Commit();
+      ASSERT_OK(version.status());
+      expect.emplace_back(*version, std::to_string(i));
+    }
+  }
+  auto s = OpenStore(dir.path(), o);
+  auto read = s->BeginRead();
+  for (const auto& [version, i] : expect) {
+    char stamp[8];
+    coding::EncodeFixed64BE(stamp, version.value());
+    std::string v;
+    ASSERT_OK(read->Get("log/" + std::string(stamp, 8) + "/a", &v));
+    EXPECT_EQ(v, "first " + i);
+    ASSERT_OK(read->Get("log/" + std::string(stamp, 8) + "/b", &v));
+    EXPECT_EQ(v, "second " + i);
+  }
 }
 
 TEST(StoreTest, TransactionIteratorMergesWritesWithTheSnapshot) {

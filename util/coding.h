@@ -14,6 +14,15 @@ namespace ormdb::coding {
 inline void EncodeFixed16(char* dst, uint16_t v) { std::memcpy(dst, &v, 2); }
 inline void EncodeFixed32(char* dst, uint32_t v) { std::memcpy(dst, &v, 4); }
 inline void EncodeFixed64(char* dst, uint64_t v) { std::memcpy(dst, &v, 8); }
+// Big-endian, for keys that sort by the number.
+inline void EncodeFixed64BE(char* dst, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) dst[i] = static_cast<char>(v & 0xff);
+}
+inline uint64_t DecodeFixed64BE(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
 inline uint16_t DecodeFixed16(const char* p) { uint16_t v; std::memcpy(&v, p, 2); return v; }
 inline uint32_t DecodeFixed32(const char* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
 inline uint64_t DecodeFixed64(const char* p) { uint64_t v; std::memcpy(&v, p, 8); return v; }

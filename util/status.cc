@@ -17,6 +17,8 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kBusy: return "Busy";
     case StatusCode::kConflict: return "Conflict";
     case StatusCode::kInternal: return "Internal";
+    case StatusCode::kExpired: return "Expired";
+    case StatusCode::kLagging: return "Lagging";
   }
   return "Unknown";
 }

@@ -23,6 +23,8 @@ enum class StatusCode : uint8_t {
   kBusy,
   kConflict,         // a transaction lost a write-write race; retryable
   kInternal,
+  kExpired,          // a change stream's token is older than the retained history
+  kLagging,          // a change stream's subscriber fell too far behind to keep up
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -41,6 +43,8 @@ class [[nodiscard]] Status {
   static Status Busy(std::string msg) { return Status(StatusCode::kBusy, std::move(msg)); }
   static Status Conflict(std::string msg) { return Status(StatusCode::kConflict, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  static Status Expired(std::string msg) { return Status(StatusCode::kExpired, std::move(msg)); }
+  static Status Lagging(std::string msg) { return Status(StatusCode::kLagging, std::move(msg)); }
 
   // Maps an errno from a system call to a Status naming the operation and file.
   static Status FromErrno(int err, std::string_view what);
@@ -54,6 +58,8 @@ class [[nodiscard]] Status {
   bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
   bool IsNotSupported() const { return code_ == StatusCode::kNotSupported; }
   bool IsConflict() const { return code_ == StatusCode::kConflict; }
+  bool IsExpired() const { return code_ == StatusCode::kExpired; }
+  bool IsLagging() const { return code_ == StatusCode::kLagging; }
 
   const std::string& message() const { return msg_; }
   // "Corruption: data.odb: page 17: checksum mismatch"

@@ -107,13 +107,21 @@ RecordCheck DecodeRecord(std::string_view b, uint64_t database_id, Lsn lsn, Reco
   return RecordCheck::kValid;
 }
 
-void WriteSetEncoder::Put(std::string_view key, std::string_view value) {
+size_t WriteSetEncoder::Put(std::string_view key, std::string_view value) {
   ops_.push_back(static_cast<char>(kOpPut));
   coding::PutVarint64(&ops_, key.size());
+  const size_t at = ops_.size();
   ops_.append(key);
   coding::PutVarint64(&ops_, value.size());
   ops_.append(value);
   ++count_;
+  return at;
+}
+
+size_t WriteSetEncoder::header_bytes() const {
+  std::string count;
+  coding::PutVarint64(&count, count_);
+  return count.size();
 }
 
 void WriteSetEncoder::Delete(std::string_view key) {

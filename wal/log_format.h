@@ -71,8 +71,12 @@ RecordCheck DecodeRecord(std::string_view bytes, uint64_t database_id, Lsn lsn, 
 // A commit record's payload: the transaction's puts and deletes, in order.
 class WriteSetEncoder {
  public:
-  void Put(std::string_view key, std::string_view value);
+  // Returns where the key's bytes start among the operations (add
+  // header_bytes() for its place in the finished payload).
+  size_t Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  // The length of the count that Finish puts before the operations.
+  size_t header_bytes() const;
   // count (varint) followed by the operations.
   std::string Finish() const;
   size_t count() const { return count_; }
