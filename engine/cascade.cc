@@ -103,6 +103,7 @@ Status Transaction::DeleteRow(const ModelInfo& root, std::string_view root_pk, i
     RETURN_IF_ERROR(txn_->Delete(key));
     if (m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
     RETURN_IF_ERROR(WriteIndexes(m, &*row, nullptr, pk, {}));
+    RETURN_IF_ERROR(RecordChange(m, ChangeOp::kDelete, &*row, {}));
   }
   return Status::OK();
 }
@@ -219,8 +220,10 @@ Result<Row> Transaction::UpdateRow(const ModelInfo& m, std::string_view pk_view,
   Enter(m);
   if (new_key != old_key) RETURN_IF_ERROR(txn_->Delete(old_key));
   if (new_pk != pk && m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
-  RETURN_IF_ERROR(WriteRow(m, row, new_pk, new_key));
+  std::string record;
+  RETURN_IF_ERROR(WriteRow(m, row, new_pk, new_key, &record));
   RETURN_IF_ERROR(WriteIndexes(m, &before, &row, pk, new_pk));
+  RETURN_IF_ERROR(RecordChange(m, ChangeOp::kUpdate, &before, record));
 
   for (Referencing& ref : referencing) {
     const schema::Relation& r = *ref.rel;

@@ -29,8 +29,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const D
   std::unique_ptr<Database> db(new Database());
   db->options_ = options;
   ASSIGN_OR_RETURN(db->store_, mvcc::Store::Open(dir, options.store));
+  // Before anything commits (an interrupted migration finishes below); its
+  // thread starts once the database is ready.
+  db->changes_ = std::make_unique<ChangeLog>(db.get(), db->store_.get(), options.changes);
   RETURN_IF_ERROR(db->LoadCatalogs());
   RETURN_IF_ERROR(db->ResumeMigration());
+  RETURN_IF_ERROR(db->changes_->Start());
   return db;
 }
 
@@ -53,6 +57,10 @@ Status Database::LoadCatalogs() {
 std::shared_ptr<const Catalog> Database::catalog() const {
   std::lock_guard lock(mu_);
   return current_;
+}
+
+Result<std::unique_ptr<Subscription>> Database::Subscribe(const json::Value& spec) {
+  return changes_->Subscribe(spec);
 }
 
 Result<std::shared_ptr<const Catalog>> Database::CatalogVersion(uint32_t version) const {

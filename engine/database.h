@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engine/catalog.h"
+#include "engine/changes.h"
 #include "mvcc/store.h"
 #include "mvcc/write_txn.h"
 #include "query/executor.h"
@@ -44,6 +45,7 @@ using Fields = std::map<std::string, schema::Value, std::less<>>;
 struct DatabaseOptions {
   mvcc::StoreOptions store;
   mvcc::Isolation isolation = mvcc::Isolation::kSnapshot;
+  ChangeOptions changes;
 };
 
 // A range of an index (or of the primary key): rows whose key columns lie
@@ -149,8 +151,12 @@ class Transaction {
                      std::string_view pk, std::string_view old_pk);
   Status CheckForeignKeys(const ModelInfo& m, const std::vector<schema::Value>& row,
                           const std::vector<schema::Value>* before);
+  // *record (when given): the record written.
   Status WriteRow(const ModelInfo& m, const std::vector<schema::Value>& row, std::string_view pk,
-                  const std::string& row_key);
+                  const std::string& row_key, std::string* record = nullptr);
+  // Records a change event for the change log (engine/changes.h).
+  Status RecordChange(const ModelInfo& m, ChangeOp op, const std::vector<schema::Value>* before,
+                      std::string_view new_record);
   Status WriteIndexes(const ModelInfo& m, const std::vector<schema::Value>* before,
                       const std::vector<schema::Value>* after, std::string_view old_pk, std::string_view new_pk);
   // Rows of `child` whose foreign key of `rel` names the row `parent_row` of `parent`.
@@ -197,6 +203,7 @@ class Transaction {
     std::optional<schema::LayoutMapping> map;
   };
   std::map<std::pair<uint32_t, uint32_t>, OldLayout> mappings_;
+  ChangeEncoder changes_;
   Status failed_;
   bool done_ = false;
 };
@@ -250,6 +257,11 @@ class Database {
   Result<std::vector<query::QueryResult>> ExecuteBatch(const std::vector<std::string>& json_requests,
                                                        const query::ExecuteOptions& options = {});
 
+  // A change stream (docs/change-streams.md): `spec` names the models,
+  // operations, filters and the token to start after.
+  Result<std::unique_ptr<Subscription>> Subscribe(const json::Value& spec);
+  ChangeLog& changes() { return *changes_; }
+
   // The catalog a row was written under (older versions stay readable).
   Result<std::shared_ptr<const Catalog>> CatalogVersion(uint32_t version) const;
 
@@ -293,6 +305,7 @@ class Database {
   std::shared_ptr<const Catalog> current_;
   std::map<uint32_t, std::shared_ptr<const Catalog>> versions_;
   std::map<std::pair<uint32_t, uint32_t>, int64_t> sequences_;  // (entity, field id) -> last value handed out
+  std::unique_ptr<ChangeLog> changes_;  // after store_: stopped before it closes
 };
 
 }  // namespace ormdb::engine

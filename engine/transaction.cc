@@ -2,9 +2,12 @@
 // makes, and the building blocks (keys, records, indexes) the update and
 // delete paths (cascade.cc) and the migrations (migrate.cc) share.
 #include <algorithm>
+#include <chrono>
 #include <deque>
 
 #include "engine/database.h"
+
+#include <chrono>
 #include "engine/generate.h"
 #include "engine/keyspace.h"
 #include "engine/row_text.h"
@@ -97,8 +100,19 @@ Status Transaction::CheckOpen() const {
 Result<mvcc::CommitVersion> Transaction::Commit() {
   RETURN_IF_ERROR(CheckOpen());
   done_ = true;
+  if (!changes_.empty()) {
+    std::vector<std::string> parts = changes_.Finish(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                         std::chrono::system_clock::now().time_since_epoch())
+                                                         .count());
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      std::string suffix;
+      schema::AppendU32Key(&suffix, i);
+      RETURN_IF_ERROR(txn_->PutStamped(ChangePrefix(), std::move(suffix), std::move(parts[i])));
+    }
+  }
   Result<mvcc::CommitVersion> v = txn_->Commit();
   Leave();
+  if (v.ok()) db_->changes_->Published(v->value());
   return v;
 }
 
@@ -477,13 +491,26 @@ Status Transaction::CheckForeignKeys(const ModelInfo& m, const Row& row, const R
   return Status::OK();
 }
 
-Status Transaction::WriteRow(const ModelInfo& m, const Row& row, std::string_view pk, const std::string& row_key) {
+Status Transaction::WriteRow(const ModelInfo& m, const Row& row, std::string_view pk, const std::string& row_key,
+                             std::string* record_out) {
   Enter(m);
   std::string record;
   Status st = schema::EncodeRecord(*m.layout, row, &record);
   if (!st.ok()) return st.Annotate("model " + m.name());
   RETURN_IF_ERROR(txn_->Put(row_key, record));
   if (m.cluster) RETURN_IF_ERROR(txn_->Put(SpacePrefix(kLocatorSpace, m.entity).append(pk), row_key));
+  if (record_out != nullptr) *record_out = std::move(record);
+  return Status::OK();
+}
+
+Status Transaction::RecordChange(const ModelInfo& m, ChangeOp op, const Row* before, std::string_view new_record) {
+  if (!db_->options_.changes.capture) return Status::OK();
+  std::string old_record;
+  if (before != nullptr) {
+    Status st = schema::EncodeRecord(*m.layout, *before, &old_record);
+    if (!st.ok()) return st.Annotate("model " + m.name());
+  }
+  changes_.Add(catalog_->version(), op, m.entity, old_record, new_record);
   return Status::OK();
 }
 
@@ -610,8 +637,10 @@ Result<Row> Transaction::InsertRow(const ModelInfo& m, Row row, const std::vecto
   }
   RETURN_IF_ERROR(CheckForeignKeys(m, row, nullptr));
   ASSIGN_OR_RETURN(std::string key, RowKey(m, pk, &row));
-  RETURN_IF_ERROR(WriteRow(m, row, pk, key));
+  std::string record;
+  RETURN_IF_ERROR(WriteRow(m, row, pk, key, &record));
   RETURN_IF_ERROR(WriteIndexes(m, nullptr, &row, {}, pk));
+  RETURN_IF_ERROR(RecordChange(m, ChangeOp::kCreate, nullptr, record));
   return row;
 }
 

@@ -145,6 +145,32 @@ Result<Reply> Client::Call(MessageType type, std::string_view payload) {
   }
 }
 
+Result<Reply> Client::ReceiveFor(uint64_t id) {
+  for (auto it = stash_.begin(); it != stash_.end(); ++it) {
+    if (it->request_id() == id || it->request_id() == 0) {
+      Reply r = std::move(*it);
+      stash_.erase(it);
+      return r;
+    }
+  }
+  for (;;) {
+    ASSIGN_OR_RETURN(Reply r, ReceiveWire());
+    if (r.request_id() == id || r.request_id() == 0) return r;
+    stash_.push_back(std::move(r));
+  }
+}
+
+Result<Client::Subscribed> Client::Subscribe(std::string_view spec) {
+  ASSIGN_OR_RETURN(uint64_t id, Send(MessageType::kSubscribe, EncodeQuery({RequestEncoding::kJson, std::string(spec)})));
+  ASSIGN_OR_RETURN(Reply r, ReceiveFor(id));
+  RETURN_IF_ERROR(r.status());
+  if (r.type() != MessageType::kSubscribed) {
+    return Status::InvalidArgument("Subscribe: expected Subscribed, got " + std::string(MessageTypeName(r.type())));
+  }
+  ASSIGN_OR_RETURN(SubscribedMessage m, DecodeSubscribed(r.payload));
+  return Subscribed{id, m};
+}
+
 Result<Reply> Client::Expect(MessageType type, std::string_view payload, MessageType want) {
   ASSIGN_OR_RETURN(Reply r, Call(type, payload));
   RETURN_IF_ERROR(r.status());

@@ -83,6 +83,22 @@ class Client {
   // reply is then an Error with code kCancelled, unless it had finished.
   Result<uint64_t> SendCancel(uint64_t target);
 
+  // Change streams (docs/change-streams.md). Subscribe sends the spec (JSON
+  // text) and waits for Subscribed; the Subscribe's request id names the
+  // stream. Its Changes frames then arrive under that id, until an Error
+  // frame under it ends the stream (Cancelled after Unsubscribe,
+  // SubscriberLagging or TokenExpired with a token, ShuttingDown).
+  struct Subscribed {
+    uint64_t id = 0;
+    SubscribedMessage message;
+  };
+  Result<Subscribed> Subscribe(std::string_view spec);
+  // Sends a Cancel for the stream; its Error (Cancelled) ends the stream.
+  Result<uint64_t> Unsubscribe(uint64_t subscription) { return SendCancel(subscription); }
+  // The next frame for request `id` (from the stash, else the socket,
+  // keeping other requests' frames for later).
+  Result<Reply> ReceiveFor(uint64_t id);
+
   // The bytes this connection sent and received so far, and round trips
   // (call-style requests) made.
   uint64_t bytes_sent() const { return bytes_sent_; }

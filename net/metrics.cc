@@ -93,6 +93,18 @@ std::string Metrics::Render(engine::Database& db, const std::string& data_dir) c
   Line(&out, "ormdb_page_cache_hits_total", "", p.cache_hits);
   Help(&out, "ormdb_page_cache_misses_total", "counter", "Page reads that went to the data file.");
   Line(&out, "ormdb_page_cache_misses_total", "", p.cache_misses);
+  const engine::ChangeLogStats cs = db.changes().stats();
+  Help(&out, "ormdb_subscriptions_open", "gauge", "Change stream subscriptions open now.");
+  Line(&out, "ormdb_subscriptions_open", "",
+       static_cast<uint64_t>(std::max<int64_t>(0, subscriptions_open_.load(std::memory_order_relaxed))));
+  Help(&out, "ormdb_changes_sent_total", "counter", "Change events sent to subscribers.");
+  Line(&out, "ormdb_changes_sent_total", "", changes_sent_.load(std::memory_order_relaxed));
+  Help(&out, "ormdb_change_history_bytes", "gauge", "Bytes of stored change history (pruned to the retention).");
+  Line(&out, "ormdb_change_history_bytes", "", cs.retained_bytes);
+  Help(&out, "ormdb_change_buffer_bytes", "gauge", "Bytes of recent changes held in memory for live subscribers.");
+  Line(&out, "ormdb_change_buffer_bytes", "", cs.buffered_bytes);
+  Help(&out, "ormdb_change_horizon", "gauge", "The oldest token the change history serves.");
+  Line(&out, "ormdb_change_horizon", "", cs.horizon);
   Help(&out, "ormdb_commit_version", "gauge", "The newest commit version.");
   Line(&out, "ormdb_commit_version", "", db.store().last_committed().value());
   return out;

@@ -31,14 +31,17 @@ class Metrics {
   void ConnectionRefused() { connections_refused_.fetch_add(1, std::memory_order_relaxed); }
   void BytesIn(uint64_t n) { bytes_in_.fetch_add(n, std::memory_order_relaxed); }
   void BytesOut(uint64_t n) { bytes_out_.fetch_add(n, std::memory_order_relaxed); }
+  void SubscriptionOpened() { subscriptions_open_.fetch_add(1, std::memory_order_relaxed); }
+  void SubscriptionClosed() { subscriptions_open_.fetch_sub(1, std::memory_order_relaxed); }
+  void ChangesSent(uint64_t n) { changes_sent_.fetch_add(n, std::memory_order_relaxed); }
   int64_t open_connections() const { return connections_open_.load(std::memory_order_relaxed); }
 
   // The Prometheus text format (version 0.0.4), with the engine's counters.
   std::string Render(engine::Database& db, const std::string& data_dir) const;
 
  private:
-  static constexpr size_t kTypes = 16;   // request types are 0x01..0x0c
-  static constexpr size_t kCodes = 32;   // error codes are 1..18
+  static constexpr size_t kTypes = 16;   // request types are 0x01..0x0d
+  static constexpr size_t kCodes = 32;   // error codes are 1..20
   std::array<std::atomic<uint64_t>, kTypes> requests_{};
   std::array<std::atomic<uint64_t>, kCodes> errors_{};
   std::array<std::atomic<uint64_t>, kLatencyBucketsUs.size() + 1> latency_{};
@@ -49,6 +52,8 @@ class Metrics {
   std::atomic<uint64_t> connections_refused_{0};
   std::atomic<uint64_t> bytes_in_{0};
   std::atomic<uint64_t> bytes_out_{0};
+  std::atomic<int64_t> subscriptions_open_{0};
+  std::atomic<uint64_t> changes_sent_{0};
 };
 
 }  // namespace ormdb::net

@@ -57,6 +57,11 @@ class WireReader {
     pos_ = in_.size();
     return s;
   }
+  Result<std::string_view> RestText(std::string_view field) {
+    std::string_view s = Rest();
+    if (!ValidUtf8(s)) return Error(field, "is not valid UTF-8");
+    return s;
+  }
   Status End() const {
     if (pos_ != in_.size()) {
       return Status::InvalidArgument(std::string(message_) + ": " + std::to_string(in_.size() - pos_) +
@@ -127,7 +132,7 @@ uint64_t FrameChecksum(std::string_view header_bytes, std::string_view payload) 
 }  // namespace
 
 bool IsKnownMessageType(uint8_t t) {
-  return (t >= 0x01 && t <= 0x0c) || (t >= 0x80 && t <= 0x87);
+  return (t >= 0x01 && t <= 0x0d) || (t >= 0x80 && t <= 0x89);
 }
 
 std::string_view MessageTypeName(MessageType t) {
@@ -144,6 +149,9 @@ std::string_view MessageTypeName(MessageType t) {
     case MessageType::kMigrateApply: return "MigrateApply";
     case MessageType::kPing: return "Ping";
     case MessageType::kCancel: return "Cancel";
+    case MessageType::kSubscribe: return "Subscribe";
+    case MessageType::kSubscribed: return "Subscribed";
+    case MessageType::kChanges: return "Changes";
     case MessageType::kError: return "Error";
     case MessageType::kWelcome: return "Welcome";
     case MessageType::kResult: return "Result";
@@ -176,6 +184,8 @@ std::string_view ErrorCodeName(ErrorCode c) {
     case ErrorCode::kBusy: return "busy";
     case ErrorCode::kInternal: return "internal error";
     case ErrorCode::kTransactionState: return "transaction state";
+    case ErrorCode::kTokenExpired: return "token expired";
+    case ErrorCode::kSubscriberLagging: return "subscriber lagging";
   }
   return "unknown error";
 }
@@ -377,8 +387,15 @@ Result<CancelMessage> DecodeCancel(std::string_view payload) {
   return m;
 }
 
+namespace {
+bool CarriesToken(ErrorCode c) { return c == ErrorCode::kTokenExpired || c == ErrorCode::kSubscriberLagging; }
+}  // namespace
+
 std::string EncodeError(const ErrorMessage& m) {
-  return WireWriter().U16(static_cast<uint16_t>(m.code)).Bytes(m.message).Bytes(m.path).Take();
+  WireWriter w;
+  w.U16(static_cast<uint16_t>(m.code)).Bytes(m.message).Bytes(m.path);
+  if (CarriesToken(m.code)) w.U64(m.token);
+  return w.Take();
 }
 
 Result<ErrorMessage> DecodeError(std::string_view payload) {
@@ -391,7 +408,36 @@ Result<ErrorMessage> DecodeError(std::string_view payload) {
   ASSIGN_OR_RETURN(std::string_view path, r.Bytes("path"));
   m.message = std::string(message);
   m.path = std::string(path);
+  if (CarriesToken(m.code)) {
+    ASSIGN_OR_RETURN(m.token, r.U64("token"));
+  }
   RETURN_IF_ERROR(r.End());
+  return m;
+}
+
+std::string EncodeSubscribed(const SubscribedMessage& m) { return WireWriter().U64(m.token).U64(m.horizon).Take(); }
+
+Result<SubscribedMessage> DecodeSubscribed(std::string_view payload) {
+  WireReader r(payload, "Subscribed");
+  SubscribedMessage m;
+  ASSIGN_OR_RETURN(m.token, r.U64("token"));
+  ASSIGN_OR_RETURN(m.horizon, r.U64("horizon"));
+  RETURN_IF_ERROR(r.End());
+  return m;
+}
+
+void AppendChanges(std::string* payload, uint64_t token, uint32_t count, std::string_view json) {
+  coding::PutFixed64(payload, token);
+  coding::PutFixed32(payload, count);
+  payload->append(json);
+}
+
+Result<ChangesMessage> DecodeChanges(std::string_view payload) {
+  WireReader r(payload, "Changes");
+  ChangesMessage m;
+  ASSIGN_OR_RETURN(m.token, r.U64("token"));
+  ASSIGN_OR_RETURN(m.count, r.U32("count"));
+  ASSIGN_OR_RETURN(m.json, r.RestText("json"));
   return m;
 }
 
@@ -477,6 +523,8 @@ ErrorCode ErrorCodeFor(const Status& st) {
     case StatusCode::kBusy: return ErrorCode::kBusy;
     case StatusCode::kConflict: return ErrorCode::kConflict;
     case StatusCode::kInternal: return ErrorCode::kInternal;
+    case StatusCode::kExpired: return ErrorCode::kTokenExpired;
+    case StatusCode::kLagging: return ErrorCode::kSubscriberLagging;
   }
   return ErrorCode::kInternal;
 }
@@ -494,6 +542,8 @@ Status StatusFor(const ErrorMessage& e) {
     case ErrorCode::kLimitExceeded:
     case ErrorCode::kShuttingDown: return Status::Busy(std::string(ErrorCodeName(e.code)) + ": " + msg);
     case ErrorCode::kInternal: return Status::Internal(msg);
+    case ErrorCode::kTokenExpired: return Status::Expired(msg);
+    case ErrorCode::kSubscriberLagging: return Status::Lagging(msg);
     default: return Status::InvalidArgument(std::string(ErrorCodeName(e.code)) + ": " + msg);
   }
 }

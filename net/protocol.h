@@ -48,6 +48,7 @@ enum class MessageType : uint8_t {
   kMigrateApply = 0x0a,
   kPing = 0x0b,
   kCancel = 0x0c,
+  kSubscribe = 0x0d,
 
   kError = 0x80,
   kWelcome = 0x81,
@@ -57,6 +58,8 @@ enum class MessageType : uint8_t {
   kPlan = 0x85,
   kMigrated = 0x86,
   kPong = 0x87,
+  kSubscribed = 0x88,
+  kChanges = 0x89,
 };
 bool IsKnownMessageType(uint8_t t);
 std::string_view MessageTypeName(MessageType t);
@@ -81,6 +84,8 @@ enum class ErrorCode : uint16_t {
   kBusy = 16,
   kInternal = 17,
   kTransactionState = 18,  // commit without begin, begin inside a transaction, ...
+  kTokenExpired = 19,      // a change stream's token is older than the retained history (token: the oldest valid)
+  kSubscriberLagging = 20, // a subscriber fell too far behind (token: the last one delivered; resume after it)
 };
 std::string_view ErrorCodeName(ErrorCode c);
 
@@ -138,7 +143,7 @@ struct Welcome {
   std::string server_version;
 };
 
-// Fetch, Mutate and Explain.
+// Fetch, Mutate, Explain and Subscribe.
 struct QueryMessage {
   RequestEncoding encoding = RequestEncoding::kJson;
   std::string request;
@@ -158,6 +163,23 @@ struct ErrorMessage {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string path;  // where in the request (or frame) the fault is; may be empty
+  // kTokenExpired and kSubscriberLagging only (on the wire only for them).
+  uint64_t token = 0;
+};
+
+// Subscribed: the reply to Subscribe. Changes frames follow under the
+// Subscribe's request id until the subscription ends (an Error frame under
+// that id: Cancelled after a Cancel, SubscriberLagging, ShuttingDown, ...).
+struct SubscribedMessage {
+  uint64_t token = 0;    // the stream starts after this commit version
+  uint64_t horizon = 0;  // the oldest token the history still serves
+};
+
+// Changes: one page of a subscription's events, whole commits.
+struct ChangesMessage {
+  uint64_t token = 0;  // resume after this
+  uint32_t count = 0;  // events in `json`
+  std::string_view json;  // {"token": N, "changes": [...]} (docs/change-streams.md); borrowed
 };
 
 // Result: the commit version it was read at or written by, then the result
@@ -210,6 +232,10 @@ std::string EncodePlan(const PlanMessage& m);
 Result<PlanMessage> DecodePlan(std::string_view payload);
 std::string EncodeMigrated(const MigratedMessage& m);
 Result<MigratedMessage> DecodeMigrated(std::string_view payload);
+std::string EncodeSubscribed(const SubscribedMessage& m);
+Result<SubscribedMessage> DecodeSubscribed(std::string_view payload);
+void AppendChanges(std::string* payload, uint64_t token, uint32_t count, std::string_view json);
+Result<ChangesMessage> DecodeChanges(std::string_view payload);
 // Begin, Commit, Rollback and GetSchema carry no payload; Ping and Pong
 // carry opaque bytes that Pong echoes.
 Status DecodeEmpty(std::string_view payload, MessageType type);

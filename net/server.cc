@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -51,6 +52,19 @@ struct PendingRequest {
   Clock::time_point arrived;
 };
 
+// A change stream subscription on a connection (net/session.h hands it
+// over once Subscribed is in the output). The change log's thread only
+// posts it to the loop's mailbox; the loop polls it while the
+// connection's output is below the subscription's bound.
+struct SubState {
+  Conn* conn = nullptr;
+  uint64_t id = 0;  // the Subscribe's request id: its Changes frames carry it
+  std::unique_ptr<engine::Subscription> sub;
+  std::atomic<bool> posted{false};  // a wake-up is in the mailbox
+  bool closed = false;              // the loop's thread only
+  bool blocked = false;             // stopped for the connection's output
+};
+
 struct Conn {
   explicit Conn(const ServerContext* ctx, uint64_t session_id, int fd_)
       : fd(fd_), session(ctx, session_id), recv_op{OpKind::kRecv, this}, send_op{OpKind::kSend, this} {}
@@ -67,6 +81,7 @@ struct Conn {
   size_t sent = 0;
   std::deque<PendingRequest> queue;
   size_t queued_bytes = 0;
+  std::map<uint64_t, std::shared_ptr<SubState>> subs;  // by Subscribe request id
   bool running = false;      // a request is on the executor pool
   uint64_t running_id = 0;
   bool authenticated = false;  // the loop's copy, set when the Hello's reply comes back
@@ -86,7 +101,14 @@ struct Completion {
   MessageType type;
   uint64_t micros;       // from arrival to reply
   uint64_t exec_micros;  // running it
+  uint64_t id = 0;       // the request's id
+  std::shared_ptr<SubState> sub;  // set: not a reply but a subscription with news
 };
+
+// Changes read per poll of a subscription, and polls per turn of the loop
+// (a subscriber far behind yields to the loop's other connections).
+constexpr size_t kSubscriptionPollBytes = 256 * 1024;
+constexpr int kSubscriptionPollsPerTurn = 16;
 
 // A Fetch runs on the event loop itself, without the two thread hops of
 // the pool (a profile of point lookups over loopback showed the scheduler's
@@ -162,6 +184,12 @@ class Server::Worker {
     std::lock_guard lock(mailbox_mu_);
     mailbox_.push_back(std::move(c));
     Wake();
+  }
+
+  // From the change log's thread (or the loop): a subscription has news.
+  void PostSubscription(std::shared_ptr<SubState> st) {
+    Conn* c = st->conn;
+    Post(Completion{c, {}, MessageType::kChanges, 0, 0, st->id, std::move(st)});
   }
 
  private:
@@ -316,6 +344,11 @@ class Server::Worker {
     c->last_activity_ms = NowMs();
     ArmSend(c);
     if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) return Kill(c);
+    for (auto& [id, st] : c->subs) {
+      if (st->blocked && c->pending_output() < ctx_->limits.subscription_output_bytes && !st->posted.exchange(true)) {
+        PostSubscription(st);  // polled on this turn's wake, not inside this loop over subs
+      }
+    }
     StartNext(c);
     ArmSend(c);  // an inline Fetch may have added a reply
     ArmRecv(c);
@@ -369,6 +402,13 @@ class Server::Worker {
       return AppendFrame(&c->out, MessageType::kPong, h.request_id, *p, c->session.compress());
     }
     if (c->authenticated && h.type == MessageType::kCancel) return Cancel(c, h, payload);
+    if (h.type == MessageType::kSubscribe && c->subs.size() >= ctx_->limits.max_subscriptions) {
+      return Fail(c, h.request_id,
+                  {ErrorCode::kLimitExceeded,
+                   "too many subscriptions on this connection (the limit is " +
+                       std::to_string(ctx_->limits.max_subscriptions) + ")",
+                   ""});
+    }
     if (c->queue.size() + (c->running ? 1 : 0) >= ctx_->limits.max_in_flight) {
       return Fail(c, h.request_id,
                   {ErrorCode::kLimitExceeded,
@@ -386,7 +426,11 @@ class Server::Worker {
     Result<CancelMessage> m = p.ok() ? DecodeCancel(*p) : Result<CancelMessage>(p.status());
     if (!m.ok()) return Fail(c, h.request_id, {ErrorCode::kProtocol, m.status().message(), ""});
     server_->metrics_.CountRequest(h.type, 0);
-    if (c->running && c->running_id == m->target) {
+    if (auto it = c->subs.find(m->target); it != c->subs.end()) {
+      std::shared_ptr<SubState> st = it->second;
+      CloseSubscription(c, st);
+      Fail(c, m->target, {ErrorCode::kCancelled, "unsubscribed", ""});
+    } else if (c->running && c->running_id == m->target) {
       c->session.cancel().store(true);
     } else {
       for (auto it = c->queue.begin(); it != c->queue.end(); ++it) {
@@ -438,7 +482,7 @@ class Server::Worker {
       c->running = true;
       c->running_id = req.header.request_id;
       server_->pool_->Submit([this, c, req = std::move(req)]() mutable {
-        Completion done{c, {}, req.header.type, 0, 0};
+        Completion done{c, {}, req.header.type, 0, 0, req.header.request_id, nullptr};
         const auto started = Clock::now();
         c->session.Handle(req.header, req.payload, &done.reply);
         const auto now = Clock::now();
@@ -459,6 +503,11 @@ class Server::Worker {
     }
     for (Completion& d : done) {
       Conn* c = d.conn;
+      if (d.sub != nullptr) {
+        d.sub->posted.store(false);
+        if (!d.sub->closed) Pump(d.sub);
+        continue;
+      }
       c->running = false;
       server_->metrics_.CountRequest(d.type, d.micros);
       if (c->dead) {
@@ -468,6 +517,9 @@ class Server::Worker {
       c->authenticated = c->session.authenticated();
       if (d.type == MessageType::kFetch) c->last_fetch_micros = d.exec_micros;
       c->out.append(d.reply);
+      if (std::unique_ptr<engine::Subscription> sub = c->session.TakeSubscription()) {
+        Attach(c, d.id, std::move(sub));
+      }
       if (c->session.close_after()) {
         c->close_after_flush = true;
         c->queue.clear();
@@ -490,6 +542,7 @@ class Server::Worker {
     std::vector<Conn*> expired;
     for (auto& [c, owned] : conns_) {
       if (c->dead || c->running || !c->queue.empty()) continue;
+      if (!c->subs.empty() && c->pending_output() == 0) continue;  // a subscriber waiting for changes
       if (idle > 0 && now - c->last_activity_ms > idle) expired.push_back(c);
     }
     for (Conn* c : expired) {
@@ -526,6 +579,15 @@ class Server::Worker {
     for (auto& [c, owned] : conns_) all.push_back(c);
     for (Conn* c : all) {
       if (c->dead) continue;
+      while (!c->subs.empty()) {
+        std::shared_ptr<SubState> st = c->subs.begin()->second;
+        ErrorMessage e{ErrorCode::kShuttingDown,
+                       "the server is shutting down; subscribe again after token " +
+                           std::to_string(st->sub->token()),
+                       ""};
+        CloseSubscription(c, st);
+        Fail(c, st->id, e);
+      }
       c->close_after_flush = true;
       if (!c->running && c->queue.empty()) {
         Fail(c, 0, {ErrorCode::kShuttingDown, "the server is shutting down", ""});
@@ -535,7 +597,71 @@ class Server::Worker {
     }
   }
 
+  void Attach(Conn* c, uint64_t id, std::unique_ptr<engine::Subscription> sub) {
+    auto st = std::make_shared<SubState>();
+    st->conn = c;
+    st->id = id;
+    st->sub = std::move(sub);
+    std::weak_ptr<SubState> weak = st;
+    st->sub->SetNotify([this, weak] {
+      std::shared_ptr<SubState> s = weak.lock();
+      if (s != nullptr && !s->posted.exchange(true)) PostSubscription(std::move(s));
+    });
+    c->subs[id] = st;
+    server_->metrics_.SubscriptionOpened();
+    Pump(st);  // what is already committed after its token
+  }
+
+  // Ends a subscription: after this the change log never calls its notify
+  // again (a wake-up already in the mailbox finds it closed).
+  void CloseSubscription(Conn* c, const std::shared_ptr<SubState>& st) {
+    if (st->closed) return;
+    st->closed = true;
+    st->sub.reset();
+    c->subs.erase(st->id);
+    server_->metrics_.SubscriptionClosed();
+  }
+
+  // Sends a subscription's next pages while the connection's output is
+  // below the bound; past it the subscription waits for the sends (and,
+  // if the change log's buffer overruns it meanwhile, lags).
+  void Pump(const std::shared_ptr<SubState>& st) {
+    Conn* c = st->conn;
+    if (c->dead || st->closed) return;
+    const size_t bound = ctx_->limits.subscription_output_bytes;
+    st->blocked = false;
+    for (int polls = 0;; ++polls) {
+      if (c->pending_output() >= bound) {
+        st->blocked = true;
+        break;
+      }
+      if (polls == kSubscriptionPollsPerTurn) {
+        if (!st->posted.exchange(true)) PostSubscription(st);
+        break;
+      }
+      const uint64_t before = st->sub->token();
+      Result<engine::ChangePage> page = st->sub->Poll(kSubscriptionPollBytes);
+      if (!page.ok()) {
+        ErrorMessage e = ErrorFor(page.status());
+        e.token = e.code == ErrorCode::kTokenExpired ? ctx_->db->changes().stats().horizon : st->sub->token();
+        CloseSubscription(c, st);
+        Fail(c, st->id, e);
+        break;
+      }
+      if (page->changes > 0) {
+        std::string payload;
+        AppendChanges(&payload, page->token, static_cast<uint32_t>(page->changes), page->json);
+        AppendFrame(&c->out, MessageType::kChanges, st->id, payload, c->session.compress());
+        server_->metrics_.ChangesSent(page->changes);
+      } else if (page->token == before) {
+        break;  // nothing new: the next commit wakes it
+      }
+    }
+    ArmSend(c);
+  }
+
   void Kill(Conn* c) {
+    while (!c->subs.empty()) CloseSubscription(c, c->subs.begin()->second);
     if (!c->dead) {
       c->dead = true;
       ::shutdown(c->fd, SHUT_RDWR);  // completes an armed recv or send

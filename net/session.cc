@@ -60,6 +60,8 @@ void Session::Handle(const FrameHeader& h, std::string_view wire_payload, std::s
     case MessageType::kMigratePlan:
     case MessageType::kMigrateApply:
       return HandleMigrate(h, *payload, out);
+    case MessageType::kSubscribe:
+      return HandleSubscribe(h, *payload, out);
     case MessageType::kPing:
       return Reply(out, MessageType::kPong, h.request_id, *payload);
     case MessageType::kCancel:
@@ -107,6 +109,23 @@ void Session::HandleHello(uint64_t id, std::string_view payload, std::string* ou
   // The Welcome goes uncompressed: the client learns only from it whether
   // compression is on.
   AppendFrame(out, MessageType::kWelcome, id, EncodeWelcome(w), false);
+}
+
+void Session::HandleSubscribe(const FrameHeader& h, std::string_view payload, std::string* out) {
+  Result<QueryMessage> m = DecodeQuery(payload);
+  if (!m.ok()) return Fail(out, h.request_id, ErrorCode::kProtocol, m.status().message());
+  Result<json::Value> spec = m->encoding == RequestEncoding::kJson ? json::Parse(m->request)
+                                                                    : query::DecodeBinaryRequest(m->request);
+  if (!spec.ok()) return Fail(out, h.request_id, ErrorCode::kInvalidRequest, spec.status().message());
+  Result<std::unique_ptr<engine::Subscription>> sub = ctx_->db->Subscribe(*spec);
+  if (!sub.ok()) {
+    ErrorMessage e = ErrorFor(sub.status());
+    if (e.code == ErrorCode::kTokenExpired) e.token = ctx_->db->changes().stats().horizon;
+    return Fail(out, h.request_id, e);
+  }
+  subscribed_ = std::move(sub).value();
+  Reply(out, MessageType::kSubscribed, h.request_id,
+        EncodeSubscribed({subscribed_->token(), ctx_->db->changes().stats().horizon}));
 }
 
 void Session::HandleQuery(const FrameHeader& h, std::string_view payload, std::string* out) {

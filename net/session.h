@@ -32,6 +32,11 @@ struct ServerLimits {
   // Received request bytes waiting to run on one connection: past this the
   // server stops reading from it.
   size_t max_pending_input_bytes = 8u << 20;
+  // Change stream subscriptions per connection; and the Changes bytes a
+  // subscription may have waiting to be sent before the server stops
+  // reading its events (a subscriber slower than that long enough lags).
+  uint32_t max_subscriptions = 64;
+  size_t subscription_output_bytes = 1u << 20;
 };
 
 // What every session shares.
@@ -59,6 +64,9 @@ class Session {
   std::atomic<bool>& cancel() { return cancel_; }
   // Ends the open transaction, if any (the connection closed).
   void Close();
+  // The subscription a Subscribe just opened (its Subscribed reply is in
+  // the output), for the event loop to feed; then null.
+  std::unique_ptr<engine::Subscription> TakeSubscription() { return std::move(subscribed_); }
 
  private:
   void Reply(std::string* out, MessageType type, uint64_t id, std::string_view payload) const;
@@ -68,6 +76,7 @@ class Session {
   void HandleQuery(const FrameHeader& h, std::string_view payload, std::string* out);
   void HandleMigrate(const FrameHeader& h, std::string_view payload, std::string* out);
   void HandleTransaction(const FrameHeader& h, std::string* out);
+  void HandleSubscribe(const FrameHeader& h, std::string_view payload, std::string* out);
 
   const ServerContext* ctx_;
   const uint64_t id_;
@@ -76,6 +85,7 @@ class Session {
   uint32_t features_ = 0;
   std::string user_;
   std::unique_ptr<engine::Transaction> txn_;
+  std::unique_ptr<engine::Subscription> subscribed_;
   std::atomic<bool> cancel_{false};
 };
 

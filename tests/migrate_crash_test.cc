@@ -335,7 +335,9 @@ uint64_t CountLeftovers(Database& db, const Catalog& c, const std::map<std::stri
   auto it = read->NewCursor();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view k = it->key();
-    if (k.empty() || k[0] == kCatalogSpace) continue;
+    // The catalog, and the change history (whose events of dropped models
+    // stay until retention prunes them, like any history).
+    if (k.empty() || k[0] == kCatalogSpace || k[0] == kChangeSpace) continue;
     std::string_view rest = k.substr(1);
     uint32_t id = 0;
     if (!schema::DecodeU32Key(&rest, &id).ok()) {

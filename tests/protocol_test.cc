@@ -129,6 +129,8 @@ Welcome SampleWelcome() {
 std::vector<Sample> AllSamples() {
   std::string result;
   AppendResult(&result, 42, "ORMR-blocks");
+  std::string changes;
+  AppendChanges(&changes, 1234, 1, R"({"token":1234,"changes":[{"version":1234}]})");
   return {
       {"Hello", EncodeHello(SampleHello()), StatusOf(DecodeHello)},
       {"Welcome", EncodeWelcome(SampleWelcome()), StatusOf(DecodeWelcome)},
@@ -141,6 +143,9 @@ std::vector<Sample> AllSamples() {
       {"Schema", EncodeSchema({3, "model User { id Int @id }"}), StatusOf(DecodeSchema)},
       {"Plan", EncodePlan({'B', "add index User(email)"}), StatusOf(DecodePlan)},
       {"Migrated", EncodeMigrated({4, "1 step applied"}), StatusOf(DecodeMigrated)},
+      {"Error", EncodeError({ErrorCode::kSubscriberLagging, "fell behind", "", 77}), StatusOf(DecodeError)},
+      {"Subscribed", EncodeSubscribed({10, 3}), StatusOf(DecodeSubscribed)},
+      {"Changes", changes, StatusOf(DecodeChanges), true, 12},
   };
 }
 
@@ -233,6 +238,33 @@ TEST(ProtocolMessageTest, ErrorRoundTrips) {
   EXPECT_EQ(out->path, in.path);
 }
 
+TEST(ProtocolMessageTest, ChangeStreamErrorsCarryATokenOthersDoNot) {
+  for (ErrorCode code : {ErrorCode::kTokenExpired, ErrorCode::kSubscriberLagging}) {
+    Result<ErrorMessage> out = DecodeError(EncodeError({code, "resume", "", 0x0102030405060708}));
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ(out->token, 0x0102030405060708u);
+  }
+  // Other codes have no token on the wire: the layout stays what it was.
+  EXPECT_EQ(EncodeError({ErrorCode::kConflict, "m", "p", 99}), EncodeError({ErrorCode::kConflict, "m", "p"}));
+  EXPECT_FALSE(DecodeError(EncodeError({ErrorCode::kTokenExpired, "m", "", 5}).substr(0, 2 + 5 + 4)).ok());
+}
+
+TEST(ProtocolMessageTest, SubscribedAndChangesRoundTrip) {
+  Result<SubscribedMessage> sub = DecodeSubscribed(EncodeSubscribed({0x1111222233334444, 0x5555}));
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  EXPECT_EQ(sub->token, 0x1111222233334444u);
+  EXPECT_EQ(sub->horizon, 0x5555u);
+  std::string payload;
+  AppendChanges(&payload, 42, 2, R"({"token":42,"changes":[{},{}]})");
+  Result<ChangesMessage> ch = DecodeChanges(payload);
+  ASSERT_TRUE(ch.ok()) << ch.status().ToString();
+  EXPECT_EQ(ch->token, 42u);
+  EXPECT_EQ(ch->count, 2u);
+  EXPECT_EQ(ch->json, R"({"token":42,"changes":[{},{}]})");
+  payload.back() = '\xff';
+  EXPECT_NE(DecodeChanges(payload).status().message().find("Changes.json: is not valid UTF-8"), std::string::npos);
+}
+
 TEST(ProtocolMessageTest, ErrorKeepsACodeThisSideDoesNotKnow) {
   Result<ErrorMessage> out = DecodeError(EncodeError({static_cast<ErrorCode>(999), "from a newer server", ""}));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -313,6 +345,7 @@ TEST(ProtocolMessageTest, MessageTypeCodesAreTheDocumentedOnes) {
       {MessageType::kBegin, 0x04},   {MessageType::kCommit, 0x05},     {MessageType::kRollback, 0x06},
       {MessageType::kExplain, 0x07}, {MessageType::kGetSchema, 0x08},  {MessageType::kMigratePlan, 0x09},
       {MessageType::kMigrateApply, 0x0a}, {MessageType::kPing, 0x0b}, {MessageType::kCancel, 0x0c},
+      {MessageType::kSubscribe, 0x0d}, {MessageType::kSubscribed, 0x88}, {MessageType::kChanges, 0x89},
       {MessageType::kError, 0x80},   {MessageType::kWelcome, 0x81},    {MessageType::kResult, 0x82},
       {MessageType::kOk, 0x83},      {MessageType::kSchema, 0x84},     {MessageType::kPlan, 0x85},
       {MessageType::kMigrated, 0x86}, {MessageType::kPong, 0x87},
@@ -342,6 +375,8 @@ TEST(ProtocolMessageTest, ErrorCodesAreTheDocumentedOnes) {
   EXPECT_EQ(static_cast<uint16_t>(ErrorCode::kBusy), 16);
   EXPECT_EQ(static_cast<uint16_t>(ErrorCode::kInternal), 17);
   EXPECT_EQ(static_cast<uint16_t>(ErrorCode::kTransactionState), 18);
+  EXPECT_EQ(static_cast<uint16_t>(ErrorCode::kTokenExpired), 19);
+  EXPECT_EQ(static_cast<uint16_t>(ErrorCode::kSubscriberLagging), 20);
 }
 
 // ------------------------------------------------------------ frames
@@ -503,7 +538,7 @@ TEST(ProtocolFrameTest, OtherVersionIsNotSupportedNamingVersion) {
 }
 
 TEST(ProtocolFrameTest, UnknownTypeIsRefusedNamingType) {
-  for (uint8_t t : {0x00, 0x0d, 0x7f, 0x88, 0xff}) {
+  for (uint8_t t : {0x00, 0x0e, 0x7f, 0x8a, 0xff}) {
     std::string frame = Frame(MessageType::kPing, 1, "x");
     frame[kTypeAt] = static_cast<char>(t);
     const std::string message = HeaderErrorOf(frame);

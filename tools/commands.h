@@ -19,7 +19,7 @@ struct Global {
 };
 
 int Fail(const Status& st);
-std::unique_ptr<engine::Database> OpenOrExit(const std::string& dir);
+std::unique_ptr<engine::Database> OpenOrExit(const std::string& dir, const engine::DatabaseOptions& options = {});
 std::string ReadFileOrExit(const std::string& path, const char* what);
 
 // Each returns the code to exit with; registration hands back the runner.

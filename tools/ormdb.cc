@@ -26,10 +26,10 @@ int Fail(const Status& st) {
   return 1;
 }
 
-std::unique_ptr<engine::Database> OpenOrExit(const std::string& dir) {
+std::unique_ptr<engine::Database> OpenOrExit(const std::string& dir, const engine::DatabaseOptions& options) {
   Status st = ormdb::CreateDirectories(dir);
   if (!st.ok()) std::exit(Fail(st));
-  auto db = engine::Database::Open(dir);
+  auto db = engine::Database::Open(dir, options);
   if (!db.ok()) std::exit(Fail(db.status().Annotate("opening " + dir)));
   return std::move(db).value();
 }

@@ -18,6 +18,7 @@ namespace {
 
 struct ServeArgs {
   net::ServerOptions server;
+  engine::ChangeOptions changes;
   int metrics_port = -1;
   std::string user = "ormdb";
   std::string init_schema, init_data;
@@ -80,7 +81,9 @@ int Serve(const Global& g, const ServeArgs& a) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   RaiseFileLimit();
 
-  auto db = OpenOrExit(g.data_dir);
+  engine::DatabaseOptions options;
+  options.changes = a.changes;
+  auto db = OpenOrExit(g.data_dir, options);
   engine::Users users(&db->store());
   if (Status st = EnsureUser(users, a.user); !st.ok()) return Fail(st);
   if (Status st = LoadExample(*db, a); !st.ok()) return Fail(st);
@@ -141,6 +144,20 @@ Runner AddServe(CLI::App& app, const Global& g) {
   cmd->add_option("--max-pending-output-bytes", l.max_pending_output_bytes,
                   "unsent reply bytes per connection before the server stops reading it")
       ->capture_default_str();
+  cmd->add_option("--max-subscriptions", l.max_subscriptions, "change stream subscriptions per connection")
+      ->capture_default_str();
+  cmd->add_option("--subscription-output-bytes", l.subscription_output_bytes,
+                  "unsent change bytes per subscription before the server stops reading its events")
+      ->capture_default_str();
+  engine::ChangeOptions& ch = a->changes;
+  cmd->add_option("--change-retention-bytes", ch.retain_bytes, "stored change history kept, at most")
+      ->capture_default_str();
+  cmd->add_option("--change-retention-seconds", ch.retain_seconds, "stored change history kept, at most this old")
+      ->capture_default_str();
+  cmd->add_option("--change-buffer-bytes", ch.buffer_bytes,
+                  "recent changes held in memory; a subscriber further behind is told it lags")
+      ->capture_default_str();
+  cmd->add_flag("!--no-change-capture", ch.capture, "store no change events (subscribers see none)");
   cmd->add_flag("!--no-compression", s.compression, "never compress frames");
   cmd->add_option("--init-schema", a->init_schema, "install this schema into an empty database")
       ->check(CLI::ExistingFile);
