@@ -33,6 +33,7 @@
 #include "bench/ormdb_bench_pg.h"
 #include "bench/ormdb_bench_report.h"
 #include "bench/ormdb_bench_server.h"
+#include "bench/ormdb_bench_streams.h"
 
 namespace ormdb::bench::whole {
 namespace {
@@ -119,6 +120,8 @@ struct Args {
   std::string pg_bin = "/usr/lib/postgresql/15/bin";
   bool force = false;
   int check_samples = 20;
+  std::vector<int> stream_subscribers = {0, 10, 100};
+  int stream_writers = 8;
 };
 
 std::string DefaultOrmdbBinary() {
@@ -192,6 +195,9 @@ int Main(int argc, char** argv) {
   app.add_option("--pg-bin", a.pg_bin, "PostgreSQL's bin directory (initdb, pg_ctl)")->capture_default_str();
   app.add_option("--check-samples", a.check_samples, "parameters per workload checked across systems")
       ->capture_default_str();
+  app.add_option("--stream-subscribers", a.stream_subscribers, "change streams: subscriber counts (CS workload)")
+      ->delimiter(',');
+  app.add_option("--stream-writers", a.stream_writers, "change streams: writer clients")->capture_default_str();
   app.add_flag("--force", a.force, "run even when the 1-minute load average is above 0.5");
   CLI11_PARSE(app, argc, argv);
   const bool explicit_clients = app.count("--clients") > 0;
@@ -212,6 +218,8 @@ int Main(int argc, char** argv) {
     for (const std::string& w : a.workloads) want |= w == OpId(op);
     if (want) ops.push_back(op);
   }
+  bool streams = a.workloads.empty();
+  for (const std::string& w : a.workloads) streams |= w == "CS";
   const int max_clients = *std::max_element(a.clients.begin(), a.clients.end());
 
   const double load = LoadAverage();
@@ -369,6 +377,25 @@ int Main(int argc, char** argv) {
   }
   progress.Finish("ran " + std::to_string(total_cells) + " cells in " + Fixed(Since(t0), 0) + " s");
 
+  // Change streams (CS): ormDB alone, commit rate with subscribers attached.
+  StreamOptions stream_options;
+  stream_options.subscribers = a.stream_subscribers;
+  stream_options.writers = a.stream_writers;
+  stream_options.warmup = a.warmup;
+  stream_options.seconds = a.seconds;
+  stream_options.reps = a.reps;
+  std::vector<std::vector<StreamCell>> stream_runs;
+  if (streams && !stream_options.subscribers.empty()) {
+    t0 = Clock::now();
+    stream_runs = RunStreamCells(&env, stream_options, [&](std::string_view what, uint64_t done, uint64_t total) {
+      progress.Update(what, done, total);
+    });
+    for (const auto& rep : stream_runs) {
+      for (const StreamCell& c : rep) failed |= !c.status.ok();
+    }
+    progress.Finish("ran the change-stream cells in " + Fixed(Since(t0), 0) + " s");
+  }
+
   // Close every connection before the servers stop.
   sessions.clear();
 
@@ -404,6 +431,7 @@ int Main(int argc, char** argv) {
     ::dup2(2, 1);
     PrintTables(runs, ctx);
     PrintGoals(runs, ctx);
+    if (!stream_runs.empty()) PrintStreams(stdout, stream_options, stream_runs);
     std::fflush(stdout);
     ::dup2(saved, 1);
     ::close(saved);
@@ -411,6 +439,7 @@ int Main(int argc, char** argv) {
   } else {
     PrintTables(runs, ctx);
     PrintGoals(runs, ctx);
+    if (!stream_runs.empty()) PrintStreams(stdout, stream_options, stream_runs);
   }
   if (!a.plot.empty()) {
     std::ofstream svg(a.plot);

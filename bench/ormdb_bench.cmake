@@ -17,6 +17,7 @@ add_executable(ormdb_bench
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_pg_cluster.cc
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_server.cc
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_sqlite_writes.cc
+  ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_streams.cc
   ${CMAKE_CURRENT_LIST_DIR}/graph_cells.cc
   ${CMAKE_CURRENT_LIST_DIR}/graph_dataset.cc
   ${CMAKE_CURRENT_LIST_DIR}/graph_ormdb.cc

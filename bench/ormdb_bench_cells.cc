@@ -115,6 +115,8 @@ std::string Words(graph::SplitMix64* rng, int n) {
   return out;
 }
 
+}  // namespace
+
 NewComment MakeComment(Env* env, graph::SplitMix64* rng, int64_t post_id) {
   NewComment c;
   c.id = env->next_comment_id.fetch_add(1, std::memory_order_relaxed);
@@ -124,8 +126,6 @@ NewComment MakeComment(Env* env, graph::SplitMix64* rng, int64_t post_id) {
   c.body = Words(rng, 12);
   return c;
 }
-
-}  // namespace
 
 Status RunOp(Env* env, ClientSessions* cs, const Contender& c, Op op, int64_t param, graph::SplitMix64* rng,
              OpOutcome* out) {

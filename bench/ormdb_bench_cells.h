@@ -64,6 +64,9 @@ struct ClientSessions {
   uint64_t WireBytes(SystemId s) const;
 };
 
+// A new comment (W6's row): an id past the dataset's, a random post and author.
+NewComment MakeComment(Env* env, graph::SplitMix64* rng, int64_t post_id);
+
 struct OpOutcome {
   uint64_t entities = 0;
   int round_trips = 0;

@@ -509,13 +509,35 @@ Result<std::unique_ptr<Subscription>> ChangeLog::Subscribe(const json::Value& sp
 
 Subscription::Subscription(ChangeLog* log, json::Value spec, uint64_t cursor)
     : log_(log), spec_(std::move(spec)), cursor_(cursor) {
-  if (const json::Value* b = spec_.Find("new")) want_new_ = b->bool_value();
-  if (const json::Value* b = spec_.Find("old")) want_old_ = b->bool_value();
+  if (const json::Value* b = spec_.Find("new"); b != nullptr && b->is_bool()) want_new_ = b->bool_value();
+  if (const json::Value* b = spec_.Find("old"); b != nullptr && b->is_bool()) want_old_ = b->bool_value();
 }
 
 Subscription::~Subscription() {
   // Compile() failures never registered; Unregister tolerates that.
-  log_->Unregister(&waiter_);
+  if (log_ != nullptr) log_->Unregister(&waiter_);
+}
+
+Result<ChangePage> Subscription::RenderStored(const json::Value& spec, std::shared_ptr<const Catalog> catalog,
+                                              uint64_t version, std::string_view value) {
+  if (!spec.is_object()) return Status::InvalidArgument("expected a subscription object");
+  Subscription s(nullptr, spec, 0);
+  if (const json::Value* b = spec.Find("new"); b != nullptr && !b->is_bool()) return Status::InvalidArgument("new");
+  if (const json::Value* b = spec.Find("old"); b != nullptr && !b->is_bool()) return Status::InvalidArgument("old");
+  ASSIGN_OR_RETURN(Header h, ParseHeader(value, version));
+  ChangeBatch b;
+  b.version = version;
+  b.schema_version = h.schema_version;
+  b.committed_micros = h.committed_micros;
+  b.catalog = std::move(catalog);
+  b.parts.emplace_back(h.events);
+  ChangePage page;
+  json::Writer w(&page.json);
+  w.BeginArray();
+  RETURN_IF_ERROR(s.Render(b, &w, &page.changes));
+  w.EndArray();
+  page.token = version;
+  return page;
 }
 
 void Subscription::SetNotify(std::function<void()> fn) {

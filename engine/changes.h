@@ -203,6 +203,12 @@ class Subscription {
   void SetNotify(std::function<void()> fn);
   uint64_t token() const { return cursor_; }
 
+  // The page one stored value of commit `version` makes for `spec`
+  // against `catalog`, outside any database: what the change-stream fuzzer
+  // feeds damaged values and specs through.
+  static Result<ChangePage> RenderStored(const json::Value& spec, std::shared_ptr<const Catalog> catalog,
+                                         uint64_t version, std::string_view value);
+
  private:
   friend class ChangeLog;
   struct ModelFilter {

@@ -55,6 +55,8 @@ std::vector<Message> Messages() {
   w.server_version = "ormdb 0.1.0";
   const std::string binary_request =
       query::EncodeBinaryRequest(*json::Parse(R"({"findMany":"User","where":{"id":{"in":[1,2]}},"take":10})"));
+  std::string changes;
+  AppendChanges(&changes, 5, 1, R"({"token":5,"changes":[{"version":5,"model":"User","op":"create","key":{"id":1}}]})");
   return {
       {"hello", MessageType::kHello, EncodeHello({1, 1, kFeatureZstd, "ormdb", "secret", "ormdb-shell"})},
       {"welcome", MessageType::kWelcome, EncodeWelcome(w)},
@@ -80,6 +82,10 @@ std::vector<Message> Messages() {
       {"plan", MessageType::kPlan, EncodePlan({'B', "add index User(email): grade B"})},
       {"migrated", MessageType::kMigrated, EncodeMigrated({3, "1 step applied"})},
       {"pong", MessageType::kPong, "ping"},
+      {"subscribe", MessageType::kSubscribe, EncodeQuery({RequestEncoding::kJson, R"({"models":["User"],"after":3})"})},
+      {"subscribed", MessageType::kSubscribed, EncodeSubscribed({3, 1})},
+      {"changes", MessageType::kChanges, changes},
+      {"lagging", MessageType::kError, EncodeError({ErrorCode::kSubscriberLagging, "behind", "", 9})},
   };
 }
 

@@ -24,6 +24,7 @@ inline constexpr MessageType kAllMessageTypes[] = {
     MessageType::kMigratePlan, MessageType::kMigrateApply, MessageType::kPing,      MessageType::kCancel,
     MessageType::kError,     MessageType::kWelcome,     MessageType::kResult,       MessageType::kOk,
     MessageType::kSchema,    MessageType::kPlan,        MessageType::kMigrated,     MessageType::kPong,
+    MessageType::kSubscribe, MessageType::kSubscribed,  MessageType::kChanges,
 };
 
 inline uint8_t SelectorFor(MessageType t) {
@@ -48,7 +49,8 @@ inline auto Fields(const Welcome& m) {
 inline auto Fields(const QueryMessage& m) { return std::tie(m.encoding, m.request); }
 inline auto Fields(const MigrateMessage& m) { return std::tie(m.allow_destructive, m.file_name, m.schema_text); }
 inline auto Fields(const CancelMessage& m) { return std::tie(m.target); }
-inline auto Fields(const ErrorMessage& m) { return std::tie(m.code, m.message, m.path); }
+inline auto Fields(const ErrorMessage& m) { return std::tie(m.code, m.message, m.path, m.token); }
+inline auto Fields(const SubscribedMessage& m) { return std::tie(m.token, m.horizon); }
 inline auto Fields(const ResultMessage& m) { return std::tie(m.version, m.blocks); }
 inline auto Fields(const OkMessage& m) { return std::tie(m.version); }
 inline auto Fields(const SchemaMessage& m) { return std::tie(m.version, m.text); }
@@ -82,6 +84,7 @@ inline void DecodeAndCheck(MessageType t, std::string_view payload) {
     case MessageType::kFetch:
     case MessageType::kMutate:
     case MessageType::kExplain:
+    case MessageType::kSubscribe:
       return CheckRoundTrip(t, payload, DecodeQuery(payload), DecodeQuery, EncodeQuery);
     case MessageType::kMigratePlan:
     case MessageType::kMigrateApply:
@@ -98,6 +101,19 @@ inline void DecodeAndCheck(MessageType t, std::string_view payload) {
       return CheckRoundTrip(t, payload, DecodePlan(payload), DecodePlan, EncodePlan);
     case MessageType::kMigrated:
       return CheckRoundTrip(t, payload, DecodeMigrated(payload), DecodeMigrated, EncodeMigrated);
+    case MessageType::kSubscribed:
+      return CheckRoundTrip(t, payload, DecodeSubscribed(payload), DecodeSubscribed, EncodeSubscribed);
+    case MessageType::kChanges: {
+      Result<ChangesMessage> m = DecodeChanges(payload);
+      if (!m.ok()) {
+        if (!m.status().IsInvalidArgument()) Fail(t, "refused without InvalidArgument:", m.status());
+        return;
+      }
+      std::string again;
+      AppendChanges(&again, m->token, m->count, m->json);
+      if (again != payload) Fail(t, "re-encodes to different bytes");
+      return;
+    }
     case MessageType::kResult: {
       Result<ResultMessage> m = DecodeResult(payload);
       if (!m.ok()) {

@@ -1,0 +1,250 @@
+#include "bench/ormdb_bench_streams.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "bench/bench_stats.h"
+#include "bench/ormdb_bench_server.h"
+
+namespace ormdb::bench::whole {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t Ns(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// The "version" of every event in a Changes page's JSON, without parsing
+// the rest: each event object starts {"version":N.
+void EventVersions(std::string_view json, std::vector<uint64_t>* out) {
+  static constexpr std::string_view kKey = "{\"version\":";
+  for (size_t at = json.find(kKey); at != std::string_view::npos; at = json.find(kKey, at + 1)) {
+    out->push_back(std::strtoull(json.data() + at + kKey.size(), nullptr, 10));
+  }
+}
+
+// The p-quantile of signed nanoseconds, in microseconds.
+double SignedPercentile(std::vector<int64_t>& ns, double p) {
+  if (ns.empty()) return NAN;
+  std::sort(ns.begin(), ns.end());
+  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(ns.size())));
+  return static_cast<double>(ns[std::max<size_t>(rank, 1) - 1]) / 1e3;
+}
+
+StreamCell RunOne(Env* env, const StreamOptions& o, int subscribers, uint64_t seed) {
+  StreamCell cell;
+  cell.subscribers = subscribers;
+  net::ClientOptions copts = env->ormdb;
+  copts.io_timeout_ms = 60'000;  // a stuck server fails the cell instead of hanging the run
+
+  // Subscribers first, each from now on, each read by a thread of its own.
+  struct Sub {
+    std::unique_ptr<net::Client> c;
+    uint64_t id = 0;
+    std::vector<std::pair<uint64_t, int64_t>> got;  // event version, receive time (ns)
+    Status status;
+  };
+  std::vector<Sub> subs(static_cast<size_t>(subscribers));
+  for (Sub& s : subs) {
+    Result<std::unique_ptr<net::Client>> c = net::Client::Connect(copts);
+    if (!c.ok()) {
+      cell.status = c.status().Annotate("subscriber connection");
+      return cell;
+    }
+    s.c = std::move(c).value();
+    Result<net::Client::Subscribed> sub = s.c->Subscribe(R"({"models":["Comment"],"new":true})");
+    if (!sub.ok()) {
+      cell.status = sub.status().Annotate("subscribing");
+      return cell;
+    }
+    s.id = sub->id;
+  }
+  std::atomic<uint64_t> last_version{UINT64_MAX};  // set when the writers are done
+  std::vector<std::thread> readers;
+  for (Sub& s : subs) {
+    readers.emplace_back([&s, &last_version] {
+      std::vector<uint64_t> versions;
+      for (;;) {
+        Result<net::Reply> r = s.c->ReceiveFor(s.id);
+        const int64_t now = Ns(Clock::now());
+        if (!r.ok()) {
+          s.status = r.status();
+          return;
+        }
+        if (r->type() != net::MessageType::kChanges) {
+          s.status = r->status().ok() ? Status::Corruption("unexpected reply in the stream") : r->status();
+          return;
+        }
+        Result<net::ChangesMessage> m = net::DecodeChanges(r->payload);
+        if (!m.ok()) {
+          s.status = m.status();
+          return;
+        }
+        versions.clear();
+        EventVersions(m->json, &versions);
+        for (uint64_t v : versions) s.got.emplace_back(v, now);
+        if (m->token >= last_version.load()) return;
+      }
+    });
+  }
+
+  // Writers: a closed loop of durable one-comment commits.
+  struct alignas(64) Writer {
+    std::vector<std::tuple<uint64_t, int64_t, int64_t>> commits;  // version, sent, acknowledged (ns)
+    Status status;
+  };
+  std::vector<Writer> writers(static_cast<size_t>(o.writers));
+  const auto start = Clock::now() + std::chrono::milliseconds(5);
+  const auto measure_start = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup));
+  const auto measure_end =
+      measure_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  std::vector<std::thread> pool;
+  for (int w = 0; w < o.writers; ++w) {
+    pool.emplace_back([&, w] {
+      Writer& me = writers[static_cast<size_t>(w)];
+      Result<std::unique_ptr<net::Client>> c = net::Client::Connect(copts);
+      if (!c.ok()) {
+        me.status = c.status();
+        return;
+      }
+      graph::SplitMix64 rng{seed * 7919 + static_cast<uint64_t>(w)};
+      std::this_thread::sleep_until(start);
+      for (;;) {
+        const auto t0 = Clock::now();
+        if (t0 >= measure_end) break;
+        Result<query::QueryResult> r = (*c)->Mutate(CreateCommentText(MakeComment(env, &rng, 0)));
+        const auto t1 = Clock::now();
+        if (!r.ok()) {
+          me.status = r.status();
+          return;
+        }
+        me.commits.emplace_back(r->version, Ns(t0), Ns(t1));
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  uint64_t newest = 0;
+  for (const Writer& w : writers) {
+    if (!w.status.ok() && cell.status.ok()) cell.status = w.status.Annotate("writer");
+    for (const auto& [v, sent, acked] : w.commits) newest = std::max(newest, v);
+  }
+  last_version = newest;
+  // A reader blocked in its receive wakes with the next page: one more
+  // commit, which every reader's last page then covers.
+  if (subscribers > 0) {
+    Result<std::unique_ptr<net::Client>> c = net::Client::Connect(copts);
+    if (c.ok()) {
+      graph::SplitMix64 rng{seed};
+      Result<query::QueryResult> r = (*c)->Mutate(CreateCommentText(MakeComment(env, &rng, 0)));
+      if (r.ok()) last_version = r->version;
+    }
+  }
+  for (auto& t : readers) t.join();
+  for (const Sub& s : subs) {
+    if (!s.status.ok() && cell.status.ok()) cell.status = s.status.Annotate("subscriber");
+  }
+
+  std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> when;  // version -> sent, acked
+  uint64_t all_commits = 0;
+  for (const Writer& w : writers) {
+    for (const auto& [v, sent, acked] : w.commits) {
+      when[v] = {sent, acked};
+      ++all_commits;
+      if (acked >= Ns(measure_start) && acked < Ns(measure_end)) ++cell.commits;
+    }
+  }
+  cell.commits_per_s = static_cast<double>(cell.commits) / o.seconds;
+  cell.expected = all_commits * static_cast<uint64_t>(subscribers);
+  std::vector<int64_t> from_write, from_ack;
+  for (const Sub& s : subs) {
+    for (const auto& [v, at] : s.got) {
+      auto it = when.find(v);
+      if (it == when.end()) continue;  // the closing commit
+      ++cell.delivered;
+      from_write.push_back(at - it->second.first);
+      from_ack.push_back(at - it->second.second);
+    }
+  }
+  if (cell.status.ok() && cell.delivered != cell.expected) {
+    cell.status = Status::Corruption(std::to_string(subscribers) + " subscribers received " +
+                                     std::to_string(cell.delivered) + " events of " + std::to_string(all_commits) +
+                                     " commits each (" + std::to_string(cell.expected) + " expected)");
+  }
+  cell.write_p50_us = SignedPercentile(from_write, 0.5);
+  cell.write_p99_us = SignedPercentile(from_write, 0.99);
+  cell.ack_p50_us = SignedPercentile(from_ack, 0.5);
+  cell.ack_p99_us = SignedPercentile(from_ack, 0.99);
+  return cell;
+}
+
+}  // namespace
+
+std::vector<std::vector<StreamCell>> RunStreamCells(Env* env, const StreamOptions& o, const StreamProgress& progress) {
+  std::vector<std::vector<StreamCell>> out(static_cast<size_t>(o.reps),
+                                           std::vector<StreamCell>(o.subscribers.size()));
+  const uint64_t total = static_cast<uint64_t>(o.reps) * o.subscribers.size();
+  uint64_t done = 0;
+  for (int rep = 0; rep < o.reps; ++rep) {
+    for (size_t k = 0; k < o.subscribers.size(); ++k) {
+      const size_t i = (k + static_cast<size_t>(rep)) % o.subscribers.size();
+      progress("change streams: " + std::to_string(o.subscribers[i]) + " subscribers", done, total);
+      out[static_cast<size_t>(rep)][i] = RunOne(env, o, o.subscribers[i], static_cast<uint64_t>(rep * 100 + i));
+      ++done;
+    }
+  }
+  progress("change streams", total, total);
+  return out;
+}
+
+void PrintStreams(FILE* out, const StreamOptions& o, const std::vector<std::vector<StreamCell>>& reps) {
+  std::fprintf(out,
+               "\nchange streams: %d writers each committing one comment at a time (durable), subscribers following "
+               "every Comment change; medians of %zu repetitions\n",
+               o.writers, reps.size());
+  std::fprintf(out, "  %-12s %12s %8s %22s %22s %12s\n", "subscribers", "commits/s", "vs 0", "request->event p50/p99",
+               "ack->event p50/p99", "events");
+  double base = NAN, at_max = NAN;
+  for (size_t i = 0; i < o.subscribers.size(); ++i) {
+    std::vector<double> rate, w50, w99, a50, a99;
+    uint64_t delivered = 0;
+    bool failed = false;
+    for (const auto& rep : reps) {
+      const StreamCell& c = rep[i];
+      if (!c.status.ok()) {
+        std::fprintf(out, "  %-12d FAILED: %s\n", o.subscribers[i], c.status.ToString().c_str());
+        failed = true;
+        continue;
+      }
+      rate.push_back(c.commits_per_s);
+      w50.push_back(c.write_p50_us);
+      w99.push_back(c.write_p99_us);
+      a50.push_back(c.ack_p50_us);
+      a99.push_back(c.ack_p99_us);
+      delivered += c.delivered;
+    }
+    if (failed && rate.empty()) continue;
+    const double r = Median(rate);
+    if (o.subscribers[i] == 0) base = r;
+    if (i + 1 == o.subscribers.size()) at_max = r;
+    auto us = [](double a, double b) {
+      return std::isnan(a) ? std::string("-") : Fixed(a, 0) + " / " + Fixed(b, 0) + " us";
+    };
+    std::fprintf(out, "  %-12d %12s %8s %22s %22s %12s\n", o.subscribers[i], Thousands(r).c_str(),
+                 std::isnan(base) ? "-" : Fixed(r / base, 2).c_str(), us(Median(w50), Median(w99)).c_str(),
+                 us(Median(a50), Median(a99)).c_str(), Thousands(static_cast<double>(delivered)).c_str());
+  }
+  if (!std::isnan(base) && !std::isnan(at_max) && o.subscribers.back() > 0) {
+    const double loss = 1 - at_max / base;
+    std::fprintf(out, "  goal: under 10%% commit throughput lost with %d subscribers: %s (%s%%)\n",
+                 o.subscribers.back(), loss < 0.10 ? "MET" : "MISSED", Fixed(100 * loss, 1).c_str());
+  }
+}
+
+}  // namespace ormdb::bench::whole
