@@ -509,6 +509,11 @@ Result<std::unique_ptr<Subscription>> ChangeLog::Subscribe(const json::Value& sp
 
 Subscription::Subscription(ChangeLog* log, json::Value spec, uint64_t cursor)
     : log_(log), spec_(std::move(spec)), cursor_(cursor) {
+  json::Value key = json::Value::Object();
+  for (const json::Value::Member& m : spec_.members()) {
+    if (m.first != "after") key.Add(m.first, m.second);
+  }
+  spec_key_ = key.ToString();
   if (const json::Value* b = spec_.Find("new"); b != nullptr && b->is_bool()) want_new_ = b->bool_value();
   if (const json::Value* b = spec_.Find("old"); b != nullptr && b->is_bool()) want_old_ = b->bool_value();
 }
@@ -532,10 +537,9 @@ Result<ChangePage> Subscription::RenderStored(const json::Value& spec, std::shar
   b.catalog = std::move(catalog);
   b.parts.emplace_back(h.events);
   ChangePage page;
-  json::Writer w(&page.json);
-  w.BeginArray();
-  RETURN_IF_ERROR(s.Render(b, &w, &page.changes));
-  w.EndArray();
+  std::string events;
+  RETURN_IF_ERROR(s.RenderUncached(b, &events, &page.changes));
+  page.json = "[" + events + "]";
   page.token = version;
   return page;
 }
@@ -635,8 +639,44 @@ Result<const Subscription::Compiled*> Subscription::FilterFor(const ChangeBatch&
   return &compiled_.emplace(b.schema_version, std::move(c).value()).first->second;
 }
 
-Status Subscription::Render(const ChangeBatch& b, json::Writer* w, size_t* count) {
+Status Subscription::Render(const ChangeBatch& b, std::string* fragment, size_t* count) {
+  const ChangeBatch::Rendered* hit = nullptr;
+  {
+    std::lock_guard lock(b.rendered_mu);
+    for (const ChangeBatch::Rendered& r : b.rendered) {
+      if (r.spec == spec_key_) hit = &r;
+    }
+    if (hit != nullptr) {
+      // Entries are only appended and dropped from the front under the
+      // lock: copy while holding it.
+      if (hit->count > 0) {
+        if (!fragment->empty()) fragment->push_back(',');
+        fragment->append(hit->fragment);
+      }
+      *count += hit->count;
+      return Status::OK();
+    }
+  }
+  std::string mine;
+  size_t n = 0;
+  RETURN_IF_ERROR(RenderUncached(b, &mine, &n));
+  if (n > 0) {
+    if (!fragment->empty()) fragment->push_back(',');
+    fragment->append(mine);
+  }
+  *count += n;
+  std::lock_guard lock(b.rendered_mu);
+  if (b.rendered.size() == ChangeBatch::kRenderedSpecs) b.rendered.pop_front();
+  b.rendered.push_back(ChangeBatch::Rendered{spec_key_, std::move(mine), n});
+  return Status::OK();
+}
+
+Status Subscription::RenderUncached(const ChangeBatch& b, std::string* fragment, size_t* count) {
   ASSIGN_OR_RETURN(const Compiled* c, FilterFor(b));
+  std::string array;
+  json::Writer writer(&array);
+  json::Writer* w = &writer;
+  w->BeginArray();
   const Catalog& cat = *b.catalog;
   Row old_row, new_row;
   for (const std::string& part : b.parts) {
@@ -691,6 +731,8 @@ Status Subscription::Render(const ChangeBatch& b, json::Writer* w, size_t* count
       return Status::OK();
     }));
   }
+  w->EndArray();
+  fragment->append(array, 1, array.size() - 2);  // without the brackets
   return Status::OK();
 }
 
@@ -734,16 +776,13 @@ Result<ChangePage> Subscription::Poll(size_t max_bytes) {
                              std::to_string(horizon) + ": fetch again and subscribe after the fetch's version");
     }
   }
+  std::string events;
   ChangePage page;
-  json::Writer w(&page.json);
-  w.BeginObject();
-  w.Key("token");
-  w.Uint(end);
-  w.Key("changes");
-  w.BeginArray();
-  for (const auto& b : batches) RETURN_IF_ERROR(Render(*b, &w, &page.changes));
-  w.EndArray();
-  w.EndObject();
+  for (const auto& b : batches) RETURN_IF_ERROR(Render(*b, &events, &page.changes));
+  page.json.reserve(events.size() + 40);
+  page.json = "{\"token\":" + std::to_string(end) + ",\"changes\":[";
+  page.json += events;
+  page.json += "]}";
   page.token = end;
   cursor_ = end;
   return page;

@@ -96,6 +96,18 @@ struct ChangeBatch {
   std::shared_ptr<const Catalog> catalog;  // of schema_version
   std::vector<std::string> parts;          // events only (headers checked and removed)
   size_t bytes = 0;
+
+  // The events as rendered for the last few distinct specs: subscribers
+  // with the same filter (every cache of one model, say) render a commit
+  // once between them.
+  struct Rendered {
+    std::string spec;      // Subscription::spec_key_
+    std::string fragment;  // the events' JSON objects, comma-separated
+    size_t count = 0;
+  };
+  static constexpr size_t kRenderedSpecs = 4;
+  mutable std::mutex rendered_mu;
+  mutable std::deque<Rendered> rendered;
 };
 
 struct ChangePage {
@@ -227,10 +239,14 @@ class Subscription {
   // The filter against a catalog; errors name the path in the spec.
   Result<Compiled> Compile(const std::shared_ptr<const Catalog>& catalog) const;
   Result<const Compiled*> FilterFor(const ChangeBatch& b);
-  Status Render(const ChangeBatch& b, json::Writer* w, size_t* count);
+  // Appends the batch's matching events to *fragment (comma-separated
+  // objects, with a leading comma when *fragment is not empty).
+  Status Render(const ChangeBatch& b, std::string* fragment, size_t* count);
+  Status RenderUncached(const ChangeBatch& b, std::string* fragment, size_t* count);
 
   ChangeLog* log_;
   json::Value spec_;
+  std::string spec_key_;  // the spec without its token: what decides the rendering
   bool want_new_ = true, want_old_ = false;
   uint64_t cursor_;
   bool live_ = false;  // has read from the ring

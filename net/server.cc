@@ -182,8 +182,12 @@ class Server::Worker {
     // then finds nothing left and exits never closes the eventfd under
     // an executor still writing to it.
     std::lock_guard lock(mailbox_mu_);
+    // One wake per batch: a non-empty mailbox has a wake on its way, and
+    // the loop takes everything in it at once (the change log posts a
+    // subscription per commit, a hundred at a time).
+    const bool was_empty = mailbox_.empty();
     mailbox_.push_back(std::move(c));
-    Wake();
+    if (was_empty) Wake();
   }
 
   // From the change log's thread (or the loop): a subscription has news.
