@@ -44,9 +44,23 @@ start "$dir/b" "$dir/b.log" --init-schema examples/blog/schema.prisma
 "$ormdb" import --connect "127.0.0.1:$port" "$dir/dump"
 "$ormdb" shell --connect "127.0.0.1:$port" -c '{"count": "Comment"}' -c '{"count": "Post", "where": {"tags": {"some": {}}}}' >"$dir/counts.out"
 [ "$(cat "$dir/counts.out")" = "$(printf '5\n5')" ] || { echo "server-smoke: imported counts"; cat "$dir/counts.out"; exit 1; }
-# A new row after the import gets a fresh id.
+# A watcher sees the next commit: the new row after the import, with a
+# fresh id. Then the same event again from the data directory's history.
+"$ormdb" watch --connect "127.0.0.1:$port" --count 1 '{"models": ["User"], "new": true}' >"$dir/watch.out" 2>"$dir/watch.err" &
+watcher=$!
+for _ in $(seq 1 300); do  # it prints "watching ..." once subscribed
+  grep -q "watching" "$dir/watch.err" 2>/dev/null && break
+  sleep 0.1
+done
 "$ormdb" shell --connect "127.0.0.1:$port" -c '{"create": "User", "data": {"email": "new@example.org"}}' >/dev/null
+wait "$watcher" || { echo "server-smoke: ormdb watch failed"; exit 1; }
+grep -q '"op":"create".*"email":"new@example.org"' "$dir/watch.out" ||
+  { echo "server-smoke: watch printed"; cat "$dir/watch.out"; exit 1; }
 stop
+after=$(sed -n 's/.*"version":\([0-9]*\).*/\1/p' "$dir/watch.out")
+"$ormdb" --data "$dir/b" watch --after $((after - 1)) '{"models": ["User"], "new": true}' >"$dir/history.out"
+grep -q '"email":"new@example.org"' "$dir/history.out" ||
+  { echo "server-smoke: watch on the data directory printed"; cat "$dir/history.out"; exit 1; }
 "$ormdb" --data "$dir/b" check
 # Options from a config file: a bad value there is refused, naming the option.
 printf '[serve]\nmax-in-flight = 0\n' >"$dir/bad.toml"

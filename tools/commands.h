@@ -29,5 +29,6 @@ Runner AddShell(CLI::App& app, const Global& g);
 Runner AddImport(CLI::App& app, const Global& g);
 Runner AddExport(CLI::App& app, const Global& g);
 Runner AddUser(CLI::App& app, const Global& g);
+Runner AddWatch(CLI::App& app, const Global& g);
 
 }  // namespace ormdb::tools

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   std::vector<ormdb::tools::Runner> runners = {
       ormdb::tools::AddServe(app, global), ormdb::tools::AddShell(app, global),
       ormdb::tools::AddImport(app, global), ormdb::tools::AddExport(app, global),
-      ormdb::tools::AddUser(app, global)};
+      ormdb::tools::AddUser(app, global), ormdb::tools::AddWatch(app, global)};
 
   auto* info = app.add_subcommand("info", "open (creating if needed) the data directory and describe it");
   auto* check = app.add_subcommand("check", "verify every page, the key order and the free space accounting");

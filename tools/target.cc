@@ -36,6 +36,18 @@ class LocalTarget final : public Target {
     for (const std::string& f : r.failed) out += "\nrolled back: " + f;
     return out + "\nschema version " + std::to_string(r.version) + " is current.";
   }
+  Status Watch(const std::string& spec, const std::function<void(uint64_t)>& started,
+               const PageFn& page) override {
+    ASSIGN_OR_RETURN(json::Value v, json::Parse(spec));
+    ASSIGN_OR_RETURN(std::unique_ptr<engine::Subscription> sub, db_->Subscribe(v));
+    started(sub->token());
+    const uint64_t newest = db_->store().last_committed().value();
+    while (sub->token() < newest) {
+      ASSIGN_OR_RETURN(engine::ChangePage p, sub->Poll());
+      if (p.changes > 0 && !page(p.json, p.changes)) break;
+    }
+    return Status::OK();
+  }
 
  private:
   std::string dir_;
@@ -76,6 +88,28 @@ class RemoteTarget final : public Target {
     }
     ASSIGN_OR_RETURN(net::MigratedMessage m, c_->MigrateApply(file_name, text, allow_destructive));
     return m.report + "\nschema version " + std::to_string(m.version) + " is current.";
+  }
+  Status Watch(const std::string& spec, const std::function<void(uint64_t)>& started,
+               const PageFn& page) override {
+    ASSIGN_OR_RETURN(net::Client::Subscribed sub, c_->Subscribe(spec));
+    started(sub.message.token);
+    for (;;) {
+      ASSIGN_OR_RETURN(net::Reply r, c_->ReceiveFor(sub.id));
+      RETURN_IF_ERROR(r.status());
+      if (r.type() != net::MessageType::kChanges) {
+        return Status::Corruption("the server sent a " + std::string(net::MessageTypeName(r.type())) +
+                                  " frame in change stream " + std::to_string(sub.id));
+      }
+      ASSIGN_OR_RETURN(net::ChangesMessage m, net::DecodeChanges(r.payload));
+      if (!page(m.json, m.count)) break;
+    }
+    // Stopped by the caller: end the stream and wait for its last frame, so
+    // nothing of it is left on the connection.
+    RETURN_IF_ERROR(c_->Unsubscribe(sub.id).status());
+    for (;;) {
+      ASSIGN_OR_RETURN(net::Reply r, c_->ReceiveFor(sub.id));
+      if (r.type() != net::MessageType::kChanges) return Status::OK();
+    }
   }
 
  private:

@@ -3,8 +3,10 @@
 // this process. Both answer the same requests with the same results.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/database.h"
@@ -34,6 +36,17 @@ class Target {
   virtual Result<std::string> Migrate(const std::string& file_name, const std::string& text, bool apply,
                                       bool allow_destructive) = 0;
   virtual std::string Describe() const = 0;
+  // Follows a change stream (docs/change-streams.md): `spec` is the
+  // subscription (JSON text); `page` gets each page of events
+  // ({"token": N, "changes": [...]}) and returns false to stop. A server's
+  // stream goes on until stopped or ended by the server (its error says
+  // the token to resume after); a data directory has no other writer, so
+  // its retained history is followed to the newest commit, then Watch
+  // returns.
+  // `started` gets the token the stream starts after, once subscribed.
+  using PageFn = std::function<bool(std::string_view json, size_t count)>;
+  virtual Status Watch(const std::string& spec, const std::function<void(uint64_t)>& started,
+                       const PageFn& page) = 0;
 
   static Result<std::unique_ptr<Target>> Open(const ConnectArgs& c, const Global& g);
 };
