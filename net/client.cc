@@ -122,7 +122,11 @@ Result<Reply> Client::ReceiveWire() {
   ASSIGN_OR_RETURN(FrameHeader h, DecodeFrameHeader(hv, options_.max_reply_bytes));
   std::string payload(h.payload_length, '\0');
   RETURN_IF_ERROR(ReadExactly(payload.data(), payload.size()));
-  RETURN_IF_ERROR(CheckPayload(h, hv, payload));
+  return DecodeReply(h, hv, std::move(payload));
+}
+
+Result<Reply> DecodeReply(const FrameHeader& h, std::string_view header_bytes, std::string payload) {
+  RETURN_IF_ERROR(CheckPayload(h, header_bytes, payload));
   Reply r;
   r.header = h;
   if (h.flags & kFlagCompressed) {
@@ -132,6 +136,21 @@ Result<Reply> Client::ReceiveWire() {
     r.payload = std::move(payload);
   }
   return r;
+}
+
+Result<bool> FrameBuffer::Next(Reply* out) {
+  if (buf_.size() - at_ < kFrameHeaderBytes) {
+    buf_.erase(0, at_);  // keep the buffer from growing with what was read
+    at_ = 0;
+    return false;
+  }
+  std::string_view hv(buf_.data() + at_, kFrameHeaderBytes);
+  ASSIGN_OR_RETURN(FrameHeader h, DecodeFrameHeader(hv, max_payload_));
+  if (buf_.size() - at_ - kFrameHeaderBytes < h.payload_length) return false;
+  std::string payload = buf_.substr(at_ + kFrameHeaderBytes, h.payload_length);
+  ASSIGN_OR_RETURN(*out, DecodeReply(h, hv, std::move(payload)));
+  at_ += kFrameHeaderBytes + h.payload_length;
+  return true;
 }
 
 Result<Reply> Client::Call(MessageType type, std::string_view payload) {

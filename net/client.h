@@ -43,6 +43,28 @@ struct Reply {
   Result<ErrorMessage> error() const { return DecodeError(payload); }
 };
 
+// A Reply from one frame's header and payload bytes: checks the checksum
+// and uncompresses.
+Result<Reply> DecodeReply(const FrameHeader& h, std::string_view header_bytes, std::string payload);
+
+// Frames out of bytes read elsewhere, for a caller that multiplexes many
+// connections with poll or epoll: Append what a read returned, then call
+// Next until it says no whole frame is buffered.
+class FrameBuffer {
+ public:
+  explicit FrameBuffer(uint32_t max_payload = 1u << 30) : max_payload_(max_payload) {}
+  void Append(std::string_view bytes) { buf_.append(bytes); }
+  // Sets *out to the next whole frame and returns true; false when the
+  // rest of one has not arrived. A bad frame is an error (the connection
+  // cannot be trusted past it).
+  Result<bool> Next(Reply* out);
+
+ private:
+  uint32_t max_payload_;
+  std::string buf_;
+  size_t at_ = 0;  // bytes of buf_ already returned
+};
+
 class Client {
  public:
   // Connects and performs the handshake; an authentication failure is an
@@ -98,6 +120,11 @@ class Client {
   // The next frame for request `id` (from the stash, else the socket,
   // keeping other requests' frames for later).
   Result<Reply> ReceiveFor(uint64_t id);
+
+  // The socket, for a caller that reads a stream's frames itself (through
+  // a FrameBuffer, after Subscribe) while multiplexing many connections.
+  // Reading from it and also calling Receive loses frames.
+  int fd() const { return fd_; }
 
   // The bytes this connection sent and received so far, and round trips
   // (call-style requests) made.
