@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/client.h"
 #include "util/coding.h"
 
 namespace ormdb::net {
@@ -960,6 +961,58 @@ TEST(ProtocolErrorTest, ServerSideCodesBecomeStatusesThatNameThem) {
   Status auth = StatusFor({ErrorCode::kAuthFailed, "password authentication failed", ""});
   EXPECT_TRUE(auth.IsInvalidArgument());
   EXPECT_EQ(auth.message(), "authentication failed: password authentication failed");
+}
+
+}  // namespace
+}  // namespace ormdb::net
+
+// ---- FrameBuffer (net/client.h): frames out of bytes read elsewhere
+
+namespace ormdb::net {
+namespace {
+
+TEST(FrameBufferTest, TakesWholeFramesHoweverTheBytesArrive) {
+  const std::string big(20000, 'x');  // compressed on the wire
+  const std::string wire = Frame(MessageType::kPong, 1, "") + Frame(MessageType::kOk, 2, "abc") +
+                           Frame(MessageType::kResult, 3, big, /*compress=*/true);
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 50; ++trial) {
+    FrameBuffer fb(kLimitBytes);
+    std::vector<Reply> got;
+    for (size_t at = 0; at < wire.size();) {
+      const size_t n = trial == 0 ? 1 : std::min<size_t>(wire.size() - at, 1 + rng() % 9000);
+      fb.Append(std::string_view(wire).substr(at, n));
+      at += n;
+      Reply r;
+      for (;;) {
+        Result<bool> next = fb.Next(&r);
+        ASSERT_TRUE(next.ok()) << next.status().ToString();
+        if (!*next) break;
+        got.push_back(std::move(r));
+      }
+    }
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0].type(), MessageType::kPong);
+    EXPECT_EQ(got[1].request_id(), 2u);
+    EXPECT_EQ(got[1].payload, "abc");
+    EXPECT_EQ(got[2].payload, big);  // uncompressed
+    EXPECT_EQ(got[2].header.flags & kFlagCompressed, 0);
+  }
+}
+
+TEST(FrameBufferTest, RefusesADamagedFrame) {
+  std::string wire = Frame(MessageType::kOk, 1, "abc");
+  wire.back() ^= 1;
+  FrameBuffer fb(kLimitBytes);
+  fb.Append(wire);
+  Reply r;
+  Result<bool> next = fb.Next(&r);
+  ASSERT_FALSE(next.ok());
+  EXPECT_TRUE(Contains(next.status().message(), "checksum")) << next.status().ToString();
+
+  FrameBuffer small(2);  // a payload over the bound is refused from its header alone
+  small.Append(Frame(MessageType::kOk, 1, "abc").substr(0, kFrameHeaderBytes));
+  EXPECT_FALSE(small.Next(&r).ok());
 }
 
 }  // namespace
