@@ -12,6 +12,7 @@ find_package(CLI11 CONFIG REQUIRED)
 add_executable(ormdb_bench
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench.cc
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_cells.cc
+  ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_meters.cc
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_report.cc
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_pg.cc
   ${CMAKE_CURRENT_LIST_DIR}/ormdb_bench_pg_cluster.cc

@@ -246,6 +246,7 @@ CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Conten
     Clock::time_point last_end{};
   };
   std::vector<Tally> tallies(clients);
+  const Meter before = env->meter ? env->meter(c.system, !IsRead(op)) : Meter{};
   const auto start = Clock::now() + std::chrono::milliseconds(5);
   const auto measure_start = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
   const auto measure_end =
@@ -294,6 +295,7 @@ CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Conten
   }
   for (std::thread& t : pool) t.join();
   if (!out.status.ok()) return out;
+  const Meter after = env->meter ? env->meter(c.system, !IsRead(op)) : Meter{};
   std::vector<uint64_t> all;
   uint64_t ops_all = 0, rts = 0, entities = 0, bytes = 0;
   for (Tally& t : tallies) {
@@ -303,6 +305,16 @@ CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Conten
     entities += t.entities;
     bytes += t.bytes_after - t.bytes_before;
     all.insert(all.end(), t.latency_ns.begin(), t.latency_ns.end());
+  }
+  if (env->meter && ops_all > 0) {
+    const double n = static_cast<double>(ops_all);
+    if (c.system != SystemId::kSqlite) {
+      out.server_cpu_us_per_op = static_cast<double>(after.server_cpu_ns - before.server_cpu_ns) / 1e3 / n;
+    }
+    out.client_cpu_us_per_op = static_cast<double>(after.client_cpu_ns - before.client_cpu_ns) / 1e3 / n;
+    if (!IsRead(op) && before.syncs >= 0 && after.syncs >= 0) {
+      out.syncs_per_op = static_cast<double>(after.syncs - before.syncs) / n;
+    }
   }
   out.ops_per_s = static_cast<double>(out.ops) / seconds;
   if (out.ops == 0) {

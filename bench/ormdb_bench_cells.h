@@ -6,7 +6,9 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,13 @@ std::string ContenderName(const Contender& c, Op op);
 // ormDB, then PostgreSQL's strategies, then SQLite's (one for W1 and the writes).
 std::vector<Contender> ContendersOf(Op op);
 
+// What a system has spent so far (ormdb_bench_meters.h): CPU of its server
+// (0 embedded) and of this process, and its fdatasyncs (-1: not counted).
+struct Meter {
+  uint64_t server_cpu_ns = 0, client_cpu_ns = 0;
+  int64_t syncs = -1;
+};
+
 // Where the systems are and what every answer must hold.
 struct Env {
   net::ClientOptions ormdb;
@@ -50,6 +59,8 @@ struct Env {
   uint64_t expected_entities[4] = {};
   // Ids of rows the writes create, past the dataset's, shared by every system.
   std::atomic<int64_t> next_comment_id{0}, next_post_id{0};
+  // The counters a cell reads before and after it runs (unset: none).
+  std::function<Meter(SystemId, bool writes)> meter;
 };
 
 // One client's connections to every system (opened lazily, kept for reuse).
@@ -87,6 +98,9 @@ struct CellResult {
   double ops_per_s = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
   double bytes_per_op = 0, round_trips_per_op = 0, entities_per_op = 0;
+  // Over the whole cell (warm-up included) per operation completed in it;
+  // NaN when not measured (syncs: reads, or a system that does not count).
+  double server_cpu_us_per_op = NAN, client_cpu_us_per_op = NAN, syncs_per_op = NAN;
   uint64_t ops = 0;
   bool good() const { return ran && status.ok(); }
 };

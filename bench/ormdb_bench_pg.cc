@@ -254,6 +254,24 @@ Status PgSession::ExecSimple(const char* sql) {
   return Status::OK();
 }
 
+Result<uint64_t> PgSession::WalSyncs() {
+  if (res_ != nullptr) PQclear(res_);
+  res_ = PQexec(conn_, "SELECT wal_sync FROM pg_stat_wal");
+  if (PQresultStatus(res_) != PGRES_TUPLES_OK || PQntuples(res_) != 1) {
+    return Status::IOError(std::string("postgres: reading pg_stat_wal: ") + PQresultErrorMessage(res_));
+  }
+  return std::strtoull(PQgetvalue(res_, 0, 0), nullptr, 10);
+}
+
+Status PgSession::FlushStats() {
+  if (res_ != nullptr) PQclear(res_);
+  res_ = PQexec(conn_, "SELECT pg_stat_force_next_flush()");
+  if (PQresultStatus(res_) != PGRES_TUPLES_OK) {
+    return Status::IOError(std::string("postgres: pg_stat_force_next_flush: ") + PQresultErrorMessage(res_));
+  }
+  return Status::OK();
+}
+
 void PgSession::WireBytes(uint64_t* sent, uint64_t* received) const {
   struct tcp_info info {};
   socklen_t len = sizeof(info);

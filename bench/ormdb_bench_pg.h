@@ -16,6 +16,8 @@
 // connection: one per client thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,6 +58,8 @@ class PgCluster {
   std::string ConnInfo() const;
   const std::string& dir() const { return dir_; }
   std::string Version() const { return version_; }
+  // The postmaster's pid (from postmaster.pid); -1 when not running.
+  pid_t PostmasterPid() const;
   std::string Describe() const;
 
  private:
@@ -103,6 +107,13 @@ class PgSession {
   int queries() const { return queries_; }
   // Bytes this connection's socket sent and received so far (TCP_INFO).
   void WireBytes(uint64_t* sent, uint64_t* received) const;
+  // pg_stat_wal.wal_sync: the cluster's WAL fdatasyncs so far, as far as
+  // the backends have published their counts. An idle backend publishes
+  // after up to 10 s, unless told to by FlushStats first.
+  Result<uint64_t> WalSyncs();
+  // pg_stat_force_next_flush(): this backend publishes its counts before it
+  // answers.
+  Status FlushStats();
 
  private:
   PgSession() = default;

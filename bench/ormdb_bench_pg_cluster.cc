@@ -132,6 +132,14 @@ void PgCluster::Stop() {
   }
 }
 
+pid_t PgCluster::PostmasterPid() const {
+  if (!started_) return -1;
+  std::ifstream f(dir_ + "/data/postmaster.pid");  // its first line is the pid
+  long pid = -1;
+  if (!(f >> pid)) return -1;
+  return static_cast<pid_t>(pid);
+}
+
 std::string PgCluster::ConnInfo() const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=postgres";
 }

@@ -103,8 +103,9 @@ double PairedRatio(const Runs& runs, const ReportContext& ctx, Op op, int client
 void PrintTables(const Runs& runs, const ReportContext& ctx) {
   for (Op op : ctx.ops) {
     std::printf("\n%s %s\n", std::string(OpId(op)).c_str(), std::string(OpName(op)).c_str());
-    std::printf("%7s  %-22s %12s %7s %9s %9s %9s %11s %7s %9s\n", "clients", "contender", "ops/s", "spread",
-                "p50 us", "p99 us", "p999 us", "bytes/op", "RT/op", "entities");
+    std::printf("%7s  %-22s %12s %7s %9s %9s %9s %11s %7s %9s %15s%s\n", "clients", "contender", "ops/s", "spread",
+                "p50 us", "p99 us", "p999 us", "bytes/op", "RT/op", "entities", "CPU us/op s+c",
+                IsRead(op) ? "" : "  syncs/op");
     const std::vector<Contender> cs = ContendersOf(op);
     for (int clients : ctx.clients) {
       for (size_t i = 0; i < cs.size(); ++i) {
@@ -115,7 +116,12 @@ void PrintTables(const Runs& runs, const ReportContext& ctx) {
           const CellResult* r = runs.Get(rep, op, clients, i);
           if (r != nullptr && !r->status.ok()) failed = r->status.ToString();
         }
-        std::printf("%7d  %-22s %12s %7s %9s %9s %9s %11s %7s %9s%s\n", clients, ContenderName(cs[i], op).c_str(),
+        const double server_cpu = Median(Series(runs, ctx, op, clients, i, &CellResult::server_cpu_us_per_op));
+        const double client_cpu = Median(Series(runs, ctx, op, clients, i, &CellResult::client_cpu_us_per_op));
+        const double syncs = Median(Series(runs, ctx, op, clients, i, &CellResult::syncs_per_op));
+        const std::string cpu = std::isnan(client_cpu) ? "-"
+                                : (std::isnan(server_cpu) ? "-" : Fixed(server_cpu, 0)) + " + " + Fixed(client_cpu, 0);
+        std::printf("%7d  %-22s %12s %7s %9s %9s %9s %11s %7s %9s %15s%s%s\n", clients, ContenderName(cs[i], op).c_str(),
                     Thousands(Median(ops)).c_str(),
                     std::isnan(spread) ? "" : (Fixed(100 * spread, 0) + (spread > 0.15 ? "%!" : "%")).c_str(),
                     Fixed(Median(Series(runs, ctx, op, clients, i, &CellResult::p50_us)), 0).c_str(),
@@ -126,6 +132,7 @@ void PrintTables(const Runs& runs, const ReportContext& ctx) {
                         : Thousands(Median(Series(runs, ctx, op, clients, i, &CellResult::bytes_per_op))).c_str(),
                     Fixed(Median(Series(runs, ctx, op, clients, i, &CellResult::round_trips_per_op)), 1).c_str(),
                     Thousands(Median(Series(runs, ctx, op, clients, i, &CellResult::entities_per_op))).c_str(),
+                    cpu.c_str(), IsRead(op) ? "" : ("  " + (std::isnan(syncs) ? std::string("-") : Fixed(syncs, 2))).c_str(),
                     failed.empty() ? "" : ("  FAILED: " + failed).c_str());
       }
       size_t pg_best = 0, sq_best = 0;
@@ -180,7 +187,10 @@ std::string ToJson(const Runs& runs, const ReportContext& ctx) {
                ", \"p999_us\": " + JsonNumber(r->p999_us) + ", \"max_us\": " + JsonNumber(r->max_us) +
                ", \"bytes_per_op\": " + JsonNumber(r->bytes_per_op) +
                ", \"round_trips_per_op\": " + JsonNumber(r->round_trips_per_op) +
-               ", \"entities_per_op\": " + JsonNumber(r->entities_per_op) + ", \"ops\": " + std::to_string(r->ops) +
+               ", \"entities_per_op\": " + JsonNumber(r->entities_per_op) +
+               ", \"server_cpu_us_per_op\": " + JsonNumber(r->server_cpu_us_per_op) +
+               ", \"client_cpu_us_per_op\": " + JsonNumber(r->client_cpu_us_per_op) +
+               ", \"syncs_per_op\": " + JsonNumber(r->syncs_per_op) + ", \"ops\": " + std::to_string(r->ops) +
                (r->status.ok() ? "" : ", \"error\": " + JsonString(r->status.ToString())) + "}";
         }
       }

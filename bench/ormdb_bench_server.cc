@@ -1,5 +1,7 @@
 #include "bench/ormdb_bench_server.h"
 
+#include "bench/ormdb_bench_meters.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,14 +32,31 @@ std::string NewPassword() {
 
 }  // namespace
 
-OrmdbServer::OrmdbServer(std::string binary, std::string data_dir)
+namespace {
+std::vector<std::string> ServeArgs(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"--host", "127.0.0.1", "--metrics", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+}  // namespace
+
+OrmdbServer::OrmdbServer(std::string binary, std::string data_dir, std::vector<std::string> extra_args)
     : process_(std::make_unique<net::ServerProcess>(net::ServerProcessOptions{
-          std::move(binary), std::move(data_dir), {"--host", "127.0.0.1"}, NewPassword(), "", true})) {}
+          std::move(binary), std::move(data_dir), ServeArgs(std::move(extra_args)), NewPassword(), "", true})) {}
 
 Status OrmdbServer::Start() {
   std::lock_guard lock(server_mu);
-  return process_->Start();
+  RETURN_IF_ERROR(process_->Start());
+  // "metrics at http://127.0.0.1:PORT/metrics", printed before it listens.
+  const std::string out = process_->Output();
+  static constexpr std::string_view kAt = "metrics at http://127.0.0.1:";
+  const size_t at = out.rfind(kAt);
+  if (at == std::string::npos) return Status::IOError("the ormDB server did not say where its metrics are");
+  metrics_port_ = static_cast<uint16_t>(std::strtoul(out.c_str() + at + kAt.size(), nullptr, 10));
+  return Status::OK();
 }
+
+Result<uint64_t> OrmdbServer::WalSyncs() const { return ScrapeCounter(metrics_port_, "ormdb_wal_syncs_total"); }
 
 void OrmdbServer::Stop() {
   std::lock_guard lock(server_mu);

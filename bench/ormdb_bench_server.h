@@ -22,7 +22,8 @@ namespace ormdb::bench::whole {
 class OrmdbServer {
  public:
   // `binary`: the ormdb executable; `data_dir` must not exist yet.
-  OrmdbServer(std::string binary, std::string data_dir);
+  // `extra_args`: more `ormdb serve` options, after the bench's own.
+  OrmdbServer(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {});
   ~OrmdbServer() { Stop(); }
   // Starts `ormdb --data DIR serve --port 0` with a generated password and
   // waits for it to listen.
@@ -33,9 +34,13 @@ class OrmdbServer {
   pid_t pid() const { return process_->pid(); }
   net::ClientOptions ClientOptions() const;
   std::string Log() const { return process_->Output(); }
+  // ormdb_wal_syncs_total from the server's metrics endpoint (it serves one
+  // on a free port): the WAL fdatasyncs since it started.
+  Result<uint64_t> WalSyncs() const;
 
  private:
   std::unique_ptr<net::ServerProcess> process_;
+  uint16_t metrics_port_ = 0;
 };
 
 // Installs graph_bench's schema and loads `d` with createMany requests of

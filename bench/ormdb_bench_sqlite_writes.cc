@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "bench/ormdb_bench_meters.h"
+
 namespace ormdb::bench::whole {
 
 namespace {
@@ -24,7 +26,7 @@ void BindComment(sqlite3_stmt* s, int at, const NewComment& c) {
 
 Result<std::unique_ptr<SqliteWriter>> SqliteWriter::Open(const std::string& path) {
   std::unique_ptr<SqliteWriter> w(new SqliteWriter);
-  int rc = sqlite3_open_v2(path.c_str(), &w->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &w->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, CountingSqliteVfs());
   if (rc != SQLITE_OK) return graph::SqliteError(w->db_, rc, "open " + path);
   RETURN_IF_ERROR(graph::SqliteExec(w->db_, "PRAGMA journal_mode=WAL"));
   RETURN_IF_ERROR(graph::SqliteExec(w->db_, "PRAGMA synchronous=FULL"));

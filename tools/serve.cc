@@ -97,9 +97,10 @@ int Serve(const Global& g, const ServeArgs& a) {
       return Fail(st);
     }
   }
+  // The metrics line first: "listening on" is what scripts wait for.
+  if (a.metrics_port >= 0) std::printf("metrics at http://%s:%u/metrics\n", a.server.host.c_str(), metrics.port());
   std::printf("ormDB %s listening on %s:%u (data in %s, pid %d)\n", ORMDB_VERSION, a.server.host.c_str(),
               server.port(), g.data_dir.c_str(), static_cast<int>(::getpid()));
-  if (a.metrics_port >= 0) std::printf("metrics at http://%s:%u/metrics\n", a.server.host.c_str(), metrics.port());
   std::printf("connect: ormdb shell --connect %s:%u --user %s\n", a.server.host.c_str(), server.port(),
               a.user.c_str());
 
