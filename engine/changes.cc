@@ -250,14 +250,16 @@ Status ChangeLog::Start() {
     std::lock_guard lock(mu_);
     horizon_ = horizon;
     read_ = ring_base_ = published_ = snap->version().value();
+    retained_bytes_ = 0;  // MeasureHistory counts what is stored up to here; Published what comes after
   }
   thread_ = std::thread([this] { Loop(); });
   return Status::OK();
 }
 
-void ChangeLog::Published(uint64_t version) {
+void ChangeLog::Published(uint64_t version, uint64_t bytes) {
   {
     std::lock_guard lock(mu_);
+    retained_bytes_ += bytes;
     if (version <= published_) return;
     published_ = version;
   }
@@ -359,6 +361,14 @@ Status ChangeLog::ReadNew() {
   uint64_t from;
   {
     std::lock_guard lock(mu_);
+    if (waiters_.empty()) {
+      // Nobody listens: nothing to read. A subscriber that arrives later
+      // reads what it needs from the stored history.
+      ring_.clear();
+      ring_bytes_ = 0;
+      read_ = ring_base_ = std::max(read_, published_);
+      return Status::OK();
+    }
     from = read_;
   }
   std::vector<std::shared_ptr<const ChangeBatch>> batches;
@@ -368,7 +378,6 @@ Status ChangeLog::ReadNew() {
   std::lock_guard lock(mu_);
   for (auto& b : batches) {
     ring_bytes_ += b->bytes;
-    retained_bytes_ += b->bytes;
     ring_.push_back(std::move(b));
   }
   read_ = end;

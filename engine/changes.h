@@ -141,8 +141,9 @@ class ChangeLog {
   // Reads the horizon (starting the history at the newest commit the first
   // time), then starts the thread.
   Status Start();
-  // A commit became visible: wake the reader.
-  void Published(uint64_t version);
+  // A commit that stored `bytes` of change events became visible: wake
+  // the reader.
+  void Published(uint64_t version, uint64_t bytes);
 
   // `spec`: docs/change-streams.md, "Subscribing".
   Result<std::unique_ptr<Subscription>> Subscribe(const json::Value& spec);

@@ -106,6 +106,7 @@ Status Transaction::CheckOpen() const {
 Result<mvcc::CommitVersion> Transaction::Commit() {
   RETURN_IF_ERROR(CheckOpen());
   done_ = true;
+  uint64_t change_bytes = 0;
   if (!changes_.empty()) {
     std::vector<std::string> parts = changes_.Finish(std::chrono::duration_cast<std::chrono::microseconds>(
                                                          std::chrono::system_clock::now().time_since_epoch())
@@ -113,12 +114,13 @@ Result<mvcc::CommitVersion> Transaction::Commit() {
     for (uint32_t i = 0; i < parts.size(); ++i) {
       std::string suffix;
       schema::AppendU32Key(&suffix, i);
+      change_bytes += parts[i].size();
       RETURN_IF_ERROR(txn_->PutStamped(ChangePrefix(), std::move(suffix), std::move(parts[i])));
     }
   }
   Result<mvcc::CommitVersion> v = txn_->Commit();
   Leave();
-  if (v.ok()) db_->changes_->Published(v->value());
+  if (v.ok()) db_->changes_->Published(v->value(), change_bytes);
   return v;
 }
 

@@ -505,11 +505,14 @@ class Server::Worker {
       std::lock_guard lock(mailbox_mu_);
       done.swap(mailbox_);
     }
+    // Replies first, and their sends submitted before any subscription is
+    // pumped: a writer waiting for its commit's answer should not wait
+    // behind pages for a hundred subscribers.
+    std::vector<std::shared_ptr<SubState>> pumps;
     for (Completion& d : done) {
       Conn* c = d.conn;
       if (d.sub != nullptr) {
-        d.sub->posted.store(false);
-        if (!d.sub->closed) Pump(d.sub);
+        pumps.push_back(std::move(d.sub));
         continue;
       }
       c->running = false;
@@ -536,6 +539,13 @@ class Server::Worker {
         continue;
       }
       ArmRecv(c);
+    }
+    if (!pumps.empty()) {
+      io_uring_submit(&ring_);
+      for (std::shared_ptr<SubState>& st : pumps) {
+        st->posted.store(false);
+        if (!st->closed) Pump(st);
+      }
     }
     ArmWake();
   }
