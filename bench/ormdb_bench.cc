@@ -124,6 +124,7 @@ struct Args {
   int check_samples = 20;
   std::vector<int> stream_subscribers = {0, 10, 100};
   int stream_writers = 8;
+  std::string stream_spec;
 };
 
 std::string JoinArgs(const std::vector<std::string>& args) {
@@ -208,6 +209,8 @@ int Main(int argc, char** argv) {
   app.add_option("--stream-subscribers", a.stream_subscribers, "change streams: subscriber counts (CS workload)")
       ->delimiter(',');
   app.add_option("--stream-writers", a.stream_writers, "change streams: writer clients")->capture_default_str();
+  app.add_option("--stream-spec", a.stream_spec,
+                 "change streams: every subscriber's subscription (default: every Comment change with its new values)");
   app.add_flag("--force", a.force, "run even when the 1-minute load average is above 0.5");
   CLI11_PARSE(app, argc, argv);
   const bool explicit_clients = app.count("--clients") > 0;
@@ -466,6 +469,7 @@ int Main(int argc, char** argv) {
   StreamOptions stream_options;
   stream_options.subscribers = a.stream_subscribers;
   stream_options.writers = a.stream_writers;
+  if (!a.stream_spec.empty()) stream_options.spec = a.stream_spec;
   stream_options.warmup = a.warmup;
   stream_options.seconds = a.seconds;
   stream_options.reps = a.reps;

@@ -30,6 +30,8 @@ struct StreamCell {
 
 struct StreamOptions {
   std::vector<int> subscribers = {0, 10, 100};
+  // What every subscriber asks for (docs/change-streams.md).
+  std::string spec = R"({"models":["Comment"],"new":true})";
   int writers = 8;
   double warmup = 1, seconds = 5;
   int reps = 3;
