@@ -125,6 +125,7 @@ struct Args {
   std::vector<int> stream_subscribers = {0, 10, 100};
   int stream_writers = 8;
   std::string stream_spec;
+  size_t cold_roots = 2000;
 };
 
 std::string JoinArgs(const std::vector<std::string>& args) {
@@ -211,6 +212,10 @@ int Main(int argc, char** argv) {
   app.add_option("--stream-writers", a.stream_writers, "change streams: writer clients")->capture_default_str();
   app.add_option("--stream-spec", a.stream_spec,
                  "change streams: every subscriber's subscription (default: every Comment change with its new values)");
+  app.add_option("--cold-roots", a.cold_roots,
+                 "cold cells (W1-W3): distinct roots each contender fetches once after its system restarted with "
+                 "its files dropped from the OS cache; 0 skips them (--quick: 100)")
+      ->capture_default_str();
   app.add_flag("--force", a.force, "run even when the 1-minute load average is above 0.5");
   CLI11_PARSE(app, argc, argv);
   const bool explicit_clients = app.count("--clients") > 0;
@@ -219,6 +224,7 @@ int Main(int argc, char** argv) {
     if (app.count("--seconds") == 0) a.seconds = 0.4;
     if (app.count("--warmup") == 0) a.warmup = 0.1;
     if (app.count("--check-samples") == 0) a.check_samples = 5;
+    if (app.count("--cold-roots") == 0) a.cold_roots = 100;
     if (!explicit_clients) a.clients = {1, 8, 64};
   }
   if (a.ormdb_binary.empty()) a.ormdb_binary = DefaultOrmdbBinary();
@@ -346,7 +352,7 @@ int Main(int argc, char** argv) {
   } else {
     return Fail(s.status().Annotate("a connection for pg_stat_wal"));
   }
-  const pid_t postmaster = cluster.PostmasterPid();
+  pid_t postmaster = cluster.PostmasterPid();
   env.meter = [&](SystemId s, bool writes) {
     Meter m;
     switch (s) {
@@ -465,6 +471,74 @@ int Main(int argc, char** argv) {
                     Fixed(Since(t0), 0) + " s");
   }
 
+  // Cold cells (BENCH.md): before each contender its system restarts with
+  // its files dropped from the OS cache (ormDB reads with O_DIRECT, so its
+  // own cache is all it has), then one client fetches distinct random roots
+  // once each. W1-W3, one repetition.
+  Runs cold;
+  ReportContext cold_ctx;
+  cold_ctx.clients = {1};
+  for (Op op : ops) {
+    if (op == Op::kW1 || op == Op::kW2 || op == Op::kW3) cold_ctx.ops.push_back(op);
+  }
+  if (a.cold_roots == 0) cold_ctx.ops.clear();
+  auto make_cold = [&](SystemId s) -> Status {
+    switch (s) {
+      case SystemId::kOrmdb:
+        for (ClientSessions& cs : sessions) cs.ormdb.reset();
+        server.Stop();
+        graph::DropFromPageCache(temp.path() + "/ormdb");
+        RETURN_IF_ERROR(server.Start());
+        env.ormdb = server.ClientOptions();
+        return Status::OK();
+      case SystemId::kPostgres: {
+        for (ClientSessions& cs : sessions) cs.pg.reset();
+        pg_stats.reset();
+        RETURN_IF_ERROR(cluster.Restart([&] { graph::DropFromPageCache(cluster.dir() + "/data"); }));
+        postmaster = cluster.PostmasterPid();
+        ASSIGN_OR_RETURN(pg_stats, PgSession::Open(cluster.ConnInfo()));
+        return Status::OK();
+      }
+      case SystemId::kSqlite:
+        for (ClientSessions& cs : sessions) {
+          cs.sqlite.reset();
+          cs.sqlite_writer.reset();
+        }
+        for (const char* suffix : {"", "-wal", "-shm"}) graph::DropFromPageCache(sqlite_path + suffix);
+        return Status::OK();
+    }
+    return Status::OK();
+  };
+  if (!cold_ctx.ops.empty() && !failed) {
+    size_t cells = 0, n = 0;
+    for (Op op : cold_ctx.ops) cells += ContendersOf(op).size();
+    t0 = Clock::now();
+    for (Op op : cold_ctx.ops) {
+      graph::SplitMix64 rng{static_cast<uint64_t>(op) * 7919 + 13};
+      const std::vector<int64_t> params =
+          graph::DistinctRandomParams(ReadWorkload(op), env.params, a.cold_roots, &rng);
+      const std::vector<Contender> cs = ContendersOf(op);
+      for (size_t i = 0; i < cs.size(); ++i) {
+        progress.Update("cold: " + std::string(OpId(op)) + " " + ContenderName(cs[i], op), n++, cells);
+        CellResult r;
+        if (Status st = make_cold(cs[i].system); !st.ok()) {
+          r.ran = true;
+          r.status = st.Annotate("restarting " + std::string(SystemName(cs[i].system)) + " cold");
+        } else {
+          r = RunColdCell(&env, &sessions[0], cs[i], op, params);
+        }
+        if (!r.status.ok()) {
+          failed = true;
+          progress.Finish("FAILED cold " + std::string(OpId(op)) + " " + ContenderName(cs[i], op) + ": " +
+                          r.status.ToString());
+        }
+        cold.Put(0, op, 1, i, std::move(r));
+      }
+    }
+    progress.Finish("ran " + std::to_string(cells) + " cold cells (" + std::to_string(a.cold_roots) +
+                    " roots each) in " + Fixed(Since(t0), 0) + " s");
+  }
+
   // Change streams (CS): ormDB alone, commit rate with subscribers attached.
   StreamOptions stream_options;
   stream_options.subscribers = a.stream_subscribers;
@@ -512,6 +586,18 @@ int Main(int argc, char** argv) {
       cluster.Describe(),
       graph::DescribeSqlite(env.sqlite_options),
   };
+  cold_ctx.loopback_rt_per_s = loopback;
+  auto print_tables = [&] {
+    PrintTables(runs, ctx);
+    if (!cold_ctx.ops.empty()) {
+      std::printf("\nCold: before each contender its system restarted with its files dropped from the OS cache; "
+                  "then one client fetched %zu distinct random roots once each\n",
+                  a.cold_roots);
+      PrintTables(cold, cold_ctx);
+    }
+    PrintGoals(runs, ctx);
+    if (!stream_runs.empty()) PrintStreams(stdout, stream_options, stream_runs);
+  };
   std::fprintf(out, "ormdb-bench%s\n", a.quick ? " --quick (a sketch: small dataset, short cells, one repetition)" : "");
   for (const std::string& f : ctx.fingerprint) std::fprintf(out, "  %s\n", f.c_str());
   if (a.json) {
@@ -519,17 +605,13 @@ int Main(int argc, char** argv) {
     std::fflush(stdout);
     int saved = ::dup(1);
     ::dup2(2, 1);
-    PrintTables(runs, ctx);
-    PrintGoals(runs, ctx);
-    if (!stream_runs.empty()) PrintStreams(stdout, stream_options, stream_runs);
+    print_tables();
     std::fflush(stdout);
     ::dup2(saved, 1);
     ::close(saved);
-    std::fputs(ToJson(runs, ctx).c_str(), stdout);
+    std::fputs(ToJson(runs, ctx, cold_ctx.ops.empty() ? nullptr : &cold, &cold_ctx).c_str(), stdout);
   } else {
-    PrintTables(runs, ctx);
-    PrintGoals(runs, ctx);
-    if (!stream_runs.empty()) PrintStreams(stdout, stream_options, stream_runs);
+    print_tables();
   }
   if (!a.plot.empty()) {
     std::ofstream svg(a.plot);

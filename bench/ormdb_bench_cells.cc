@@ -223,6 +223,26 @@ Result<Graph> ReadAnswer(Env* env, ClientSessions* cs, const Contender& c, Op op
 
 // -------------------------------------------------------------------- cells
 
+namespace {
+
+// Latency percentiles from every operation's time, and the per-operation
+// averages over `ops` operations.
+void FillPerOp(std::vector<uint64_t> ns, uint64_t ops, uint64_t bytes, uint64_t round_trips, uint64_t entities,
+               CellResult* out) {
+  std::sort(ns.begin(), ns.end());
+  out->p50_us = Percentile(ns, 0.50);
+  out->p99_us = Percentile(ns, 0.99);
+  out->p999_us = Percentile(ns, 0.999);
+  out->max_us = ns.empty() ? NAN : static_cast<double>(ns.back()) / 1e3;
+  if (ops > 0) {
+    out->bytes_per_op = static_cast<double>(bytes) / static_cast<double>(ops);
+    out->round_trips_per_op = static_cast<double>(round_trips) / static_cast<double>(ops);
+    out->entities_per_op = static_cast<double>(entities) / static_cast<double>(ops);
+  }
+}
+
+}  // namespace
+
 CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Contender& c, Op op, int clients,
                    double warmup, double seconds, uint64_t seed) {
   CellResult out;
@@ -328,17 +348,54 @@ CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Conten
     }
     out.ops_per_s = static_cast<double>(out.ops) / std::chrono::duration<double>(last - measure_start).count();
   }
-  std::sort(all.begin(), all.end());
-  out.p50_us = Percentile(all, 0.50);
-  out.p99_us = Percentile(all, 0.99);
-  out.p999_us = Percentile(all, 0.999);
-  out.max_us = all.empty() ? NAN : static_cast<double>(all.back()) / 1e3;
-  if (ops_all > 0) {
-    out.bytes_per_op = static_cast<double>(bytes) / static_cast<double>(ops_all);
-    out.round_trips_per_op = static_cast<double>(rts) / static_cast<double>(ops_all);
-    out.entities_per_op = static_cast<double>(entities) / static_cast<double>(ops_all);
-  }
+  FillPerOp(std::move(all), ops_all, bytes, rts, entities, &out);
   if (out.ops == 0) out.status = Status::Internal("no operation completed inside the window");
+  return out;
+}
+
+CellResult RunColdCell(Env* env, ClientSessions* cs, const Contender& c, Op op, const std::vector<int64_t>& params) {
+  CellResult out;
+  out.ran = true;
+  if (Status st = cs->Open(env, c.system, false); !st.ok()) {
+    out.status = st.Annotate("reconnecting");
+    return out;
+  }
+  const uint64_t want = env->expected_entities[static_cast<int>(op)];
+  const Meter before = env->meter ? env->meter(c.system, false) : Meter{};
+  const uint64_t bytes_before = cs->WireBytes(c.system);
+  std::vector<uint64_t> latency_ns;
+  uint64_t rts = 0, entities = 0;
+  graph::SplitMix64 rng{1};
+  const auto begin = Clock::now();
+  for (int64_t param : params) {
+    OpOutcome o;
+    const auto t0 = Clock::now();
+    Status st = RunOp(env, cs, c, op, param, &rng, &o);
+    const auto t1 = Clock::now();
+    if (st.ok() && want != 0 && o.entities != want) {
+      st = Status::Corruption(std::string(OpId(op)) + " with parameter " + std::to_string(param) + " returned " +
+                              std::to_string(o.entities) + " entities, expected " + std::to_string(want));
+    }
+    if (!st.ok()) {
+      out.status = st.Annotate(ContenderName(c, op) + ", cold");
+      return out;
+    }
+    latency_ns.push_back(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+    rts += static_cast<uint64_t>(o.round_trips);
+    entities += o.entities;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const Meter after = env->meter ? env->meter(c.system, false) : Meter{};
+  out.ops = params.size();
+  out.ops_per_s = seconds > 0 ? static_cast<double>(out.ops) / seconds : NAN;
+  FillPerOp(std::move(latency_ns), out.ops, cs->WireBytes(c.system) - bytes_before, rts, entities, &out);
+  if (env->meter && out.ops > 0) {
+    const double n = static_cast<double>(out.ops);
+    if (c.system != SystemId::kSqlite) {
+      out.server_cpu_us_per_op = static_cast<double>(after.server_cpu_ns - before.server_cpu_ns) / 1e3 / n;
+    }
+    out.client_cpu_us_per_op = static_cast<double>(after.client_cpu_ns - before.client_cpu_ns) / 1e3 / n;
+  }
   return out;
 }
 

@@ -110,6 +110,11 @@ struct CellResult {
 CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Contender& c, Op op, int clients,
                    double warmup, double seconds, uint64_t seed);
 
+// A cold cell: one client fetches each of `params` once, in order, after
+// the caller restarted the system with its files dropped from the OS cache.
+// Its rate is over the whole sequence.
+CellResult RunColdCell(Env* env, ClientSessions* cs, const Contender& c, Op op, const std::vector<int64_t>& params);
+
 // Round trips per second of a 1-byte TCP ping-pong over loopback (TCP_NODELAY),
 // one client, for `seconds`.
 double LoopbackRoundTripsPerSecond(double seconds);

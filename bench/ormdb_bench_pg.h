@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -60,10 +61,17 @@ class PgCluster {
   std::string Version() const { return version_; }
   // The postmaster's pid (from postmaster.pid); -1 when not running.
   pid_t PostmasterPid() const;
+  // Stops the cluster (fast), calls `while_stopped`, starts it again with
+  // the same settings. Connections must be opened anew.
+  Status Restart(const std::function<void()>& while_stopped);
   std::string Describe() const;
 
  private:
+  // pg_ctl or initdb as the cluster's user, output to commands.log.
+  Status PgCommand(std::vector<std::string> argv) const;
+
   PgClusterOptions options_;
+  std::string opts_;  // the server's settings, for restarts
   std::string dir_;  // owned by the postgres user; data/ and the socket inside
   uint16_t port_ = 0;
   bool started_ = false;

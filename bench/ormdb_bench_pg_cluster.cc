@@ -94,21 +94,15 @@ Status PgCluster::Start() {
     std::ofstream touch(log);
   }
   ::chmod(log.c_str(), 0666);
-  std::vector<std::string> prefix;
-  if (::geteuid() == 0) prefix = {"runuser", "-u", options_.run_as, "--"};
-  auto run = [&](std::vector<std::string> argv) {
-    argv.insert(argv.begin(), prefix.begin(), prefix.end());
-    return RunCommand(argv, log);
-  };
   ASSIGN_OR_RETURN(port_, FreePort());
-  RETURN_IF_ERROR(run({options_.bin_dir + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "--auth=trust",
+  RETURN_IF_ERROR(PgCommand({options_.bin_dir + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "--auth=trust",
                        "-E", "UTF8", "--locale=C", "--no-sync"}));
-  const std::string opts = "-c port=" + std::to_string(port_) +
+  opts_ = "-c port=" + std::to_string(port_) +
                            " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
                            " -c shared_buffers=" + std::to_string(options_.shared_buffers_mib) + "MB" +
                            " -c jit=off -c max_connections=" + std::to_string(options_.max_connections);
-  RETURN_IF_ERROR(run({options_.bin_dir + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w", "-t",
-                       "60", "-o", opts, "start"}));
+  RETURN_IF_ERROR(PgCommand({options_.bin_dir + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w", "-t",
+                       "60", "-o", opts_, "start"}));
   started_ = true;
   pg_conn* c = PQconnectdb(ConnInfo().c_str());
   if (PQstatus(c) == CONNECTION_OK) version_ = PQparameterStatus(c, "server_version");
@@ -130,6 +124,23 @@ void PgCluster::Stop() {
     std::filesystem::remove_all(dir_, ec);
     dir_.clear();
   }
+}
+
+Status PgCluster::PgCommand(std::vector<std::string> argv) const {
+  if (::geteuid() == 0) argv.insert(argv.begin(), {"runuser", "-u", options_.run_as, "--"});
+  return RunCommand(argv, dir_ + "/commands.log");
+}
+
+Status PgCluster::Restart(const std::function<void()>& while_stopped) {
+  std::lock_guard lock(cluster_mu);
+  if (!started_) return Status::InvalidArgument("the PostgreSQL cluster is not running");
+  started_ = false;
+  RETURN_IF_ERROR(PgCommand({options_.bin_dir + "/pg_ctl", "-D", dir_ + "/data", "-m", "fast", "-w", "stop"}));
+  while_stopped();
+  RETURN_IF_ERROR(PgCommand({options_.bin_dir + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w",
+                             "-t", "60", "-o", opts_, "start"}));
+  started_ = true;
+  return Status::OK();
 }
 
 pid_t PgCluster::PostmasterPid() const {

@@ -163,12 +163,11 @@ bool PrintGoals(const Runs& runs, const ReportContext& ctx) {
   return all_met;
 }
 
-std::string ToJson(const Runs& runs, const ReportContext& ctx) {
-  std::string o = "{\n  \"tool\": \"ormdb-bench\",\n  \"reps\": " + std::to_string(ctx.reps) +
-                  ",\n  \"loopback_round_trips_per_s\": " + JsonNumber(ctx.loopback_rt_per_s) +
-                  ",\n  \"fingerprint\": [";
-  for (size_t i = 0; i < ctx.fingerprint.size(); ++i) o += (i ? ", " : "") + JsonString(ctx.fingerprint[i]);
-  o += "],\n  \"cells\": [";
+namespace {
+
+// Every cell of `runs` as JSON objects, each on a line of its own.
+std::string CellsJson(const Runs& runs, const ReportContext& ctx) {
+  std::string o;
   bool first = true;
   for (Op op : ctx.ops) {
     const std::vector<Contender> cs = ContendersOf(op);
@@ -196,6 +195,19 @@ std::string ToJson(const Runs& runs, const ReportContext& ctx) {
       }
     }
   }
+  return o;
+}
+
+}  // namespace
+
+std::string ToJson(const Runs& runs, const ReportContext& ctx, const Runs* cold, const ReportContext* cold_ctx) {
+  std::string o = "{\n  \"tool\": \"ormdb-bench\",\n  \"reps\": " + std::to_string(ctx.reps) +
+                  ",\n  \"loopback_round_trips_per_s\": " + JsonNumber(ctx.loopback_rt_per_s) +
+                  ",\n  \"fingerprint\": [";
+  for (size_t i = 0; i < ctx.fingerprint.size(); ++i) o += (i ? ", " : "") + JsonString(ctx.fingerprint[i]);
+  o += "],\n  \"cells\": [" + CellsJson(runs, ctx);
+  if (cold != nullptr) o += "\n  ],\n  \"cold_cells\": [" + CellsJson(*cold, *cold_ctx);
+  bool first = true;
   o += "\n  ],\n  \"ratios\": [";
   first = true;
   for (Op op : ctx.ops) {

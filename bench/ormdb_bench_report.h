@@ -42,7 +42,9 @@ double PairedRatio(const Runs& runs, const ReportContext& ctx, Op op, int client
 void PrintTables(const Runs& runs, const ReportContext& ctx);
 // The goals of issue 7, met or missed by how much; false when one is missed.
 bool PrintGoals(const Runs& runs, const ReportContext& ctx);
-std::string ToJson(const Runs& runs, const ReportContext& ctx);
+// `cold`: the cold cells too (one client, one repetition), as "cold_cells".
+std::string ToJson(const Runs& runs, const ReportContext& ctx, const Runs* cold = nullptr,
+                   const ReportContext* cold_ctx = nullptr);
 std::string ToSvg(const Runs& runs, const ReportContext& ctx);
 
 }  // namespace ormdb::bench::whole
