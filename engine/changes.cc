@@ -273,7 +273,7 @@ ChangeLogStats ChangeLog::stats() const {
   s.horizon = horizon_;
   s.retained_bytes = retained_bytes_;
   s.buffered_bytes = ring_bytes_;
-  s.subscribers = waiters_.size();
+  s.subscribers = subscribers_;
   s.pruned_commits = pruned_commits_;
   return s;
 }
@@ -361,7 +361,7 @@ Status ChangeLog::ReadNew() {
   uint64_t from;
   {
     std::lock_guard lock(mu_);
-    if (waiters_.empty()) {
+    if (subscribers_ == 0) {
       // Nobody listens: nothing to read. A subscriber that arrives later
       // reads what it needs from the stored history.
       ring_.clear();
@@ -375,7 +375,7 @@ Status ChangeLog::ReadNew() {
   uint64_t end, horizon;
   RETURN_IF_ERROR(ReadHistory(from, SIZE_MAX, &batches, &end, &horizon));
   if (end <= from) return Status::OK();
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   for (auto& b : batches) {
     ring_bytes_ += b->bytes;
     ring_.push_back(std::move(b));
@@ -386,9 +386,13 @@ Status ChangeLog::ReadNew() {
     ring_bytes_ -= ring_.front()->bytes;
     ring_.pop_front();
   }
+  lock.unlock();
+  // Not under mu_: writers publishing commits and subscribers polling need
+  // it, and a hundred wake-ups take a while.
+  std::lock_guard wl(waiters_mu_);
   for (Waiter* w : waiters_) {
     {
-      std::lock_guard wl(w->mu);
+      std::lock_guard l(w->mu);
       w->signaled = true;
     }
     w->cv.notify_all();
@@ -462,13 +466,17 @@ Status ChangeLog::Prune() {
 }
 
 void ChangeLog::Register(Waiter* w) {
-  std::lock_guard lock(mu_);
+  // Under mu_ too: ReadNew decides under it whether anyone listens.
+  std::scoped_lock lock(mu_, waiters_mu_);
   waiters_.push_back(w);
+  ++subscribers_;
 }
 
 void ChangeLog::Unregister(Waiter* w) {
-  std::lock_guard lock(mu_);
+  std::scoped_lock lock(mu_, waiters_mu_);
+  const size_t before = waiters_.size();
   waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), w), waiters_.end());
+  subscribers_ -= before - waiters_.size();
 }
 
 Result<std::unique_ptr<Subscription>> ChangeLog::Subscribe(const json::Value& spec) {
@@ -554,7 +562,7 @@ Result<ChangePage> Subscription::RenderStored(const json::Value& spec, std::shar
 }
 
 void Subscription::SetNotify(std::function<void()> fn) {
-  std::lock_guard lock(log_->mu_);  // the log's thread calls it under this lock
+  std::lock_guard lock(log_->waiters_mu_);  // the log's thread calls it under this lock
   waiter_.notify = std::move(fn);
 }
 

@@ -191,8 +191,11 @@ class ChangeLog {
   uint64_t retained_bytes_ = 0;
   bool measured_ = false;
   uint64_t pruned_commits_ = 0;
-  std::vector<Waiter*> waiters_;
+  size_t subscribers_ = 0;  // waiters_.size()
   std::map<uint32_t, std::shared_ptr<const Catalog>> catalogs_;
+
+  std::mutex waiters_mu_;  // guards waiters_ and their notify; taken after mu_ when both are
+  std::vector<Waiter*> waiters_;
 
   std::thread thread_;
 };
