@@ -405,10 +405,7 @@ int Main(int argc, char** argv) {
   // Every repetition runs each workload x client count x contender once,
   // the contenders of a cell group in an order rotated per repetition.
   Runs runs;
-  size_t total_cells = 0;
-  for (Op op : ops) total_cells += ContendersOf(op).size() * a.clients.size();
-  total_cells *= static_cast<size_t>(a.reps);
-  size_t done = 0;
+  size_t total_cells = 0, done = 0;
   bool failed = false;
   // One repetition of a workload x client count: every contender once, in
   // an order rotated by the repetition and the group.
@@ -430,46 +427,58 @@ int Main(int argc, char** argv) {
       ++done;
     }
   };
-  t0 = Clock::now();
-  for (int rep = 0; rep < a.reps; ++rep) {
-    size_t group = 0;
-    for (Op op : ops) {
-      for (int clients : a.clients) run_group(rep, op, clients, group++, "");
-    }
-  }
-  progress.Finish("ran " + std::to_string(total_cells) + " cells in " + Fixed(Since(t0), 0) + " s");
-
-  // BENCH.md: a cell whose ops/s spread over the repetitions exceeds 15%
-  // is run again, once: its whole group (every contender, so the ratios
-  // stay paired), every repetition. What is still noisy stays flagged.
-  std::vector<std::pair<Op, int>> noisy;
-  for (Op op : ops) {
-    for (int clients : a.clients) {
-      for (size_t i = 0; i < ContendersOf(op).size(); ++i) {
-        std::vector<double> rates;
-        for (int rep = 0; rep < a.reps; ++rep) {
-          const CellResult* r = runs.Get(rep, op, clients, i);
-          rates.push_back(r != nullptr && r->good() ? r->ops_per_s : NAN);
-        }
-        if (Spread(rates) > 0.15) {
-          noisy.emplace_back(op, clients);
-          break;
-        }
-      }
-    }
-  }
-  if (!noisy.empty() && !failed) {
+  // Every repetition of the given workloads, then the noisy groups again.
+  // Reads go first, every repetition of them, then the writes: the writes
+  // add rows that would change what the reads must return.
+  auto run_phase = [&](const std::vector<Op>& phase) {
+    if (phase.empty()) return;
     t0 = Clock::now();
     done = 0;
     total_cells = 0;
-    for (const auto& [op, clients] : noisy) total_cells += ContendersOf(op).size() * static_cast<size_t>(a.reps);
+    for (Op op : phase) total_cells += ContendersOf(op).size() * a.clients.size() * static_cast<size_t>(a.reps);
     for (int rep = 0; rep < a.reps; ++rep) {
       size_t group = 0;
-      for (const auto& [op, clients] : noisy) run_group(rep, op, clients, group++, "rerun (spread > 15%): ");
+      for (Op op : phase) {
+        for (int clients : a.clients) run_group(rep, op, clients, group++, "");
+      }
     }
-    progress.Finish("ran " + std::to_string(noisy.size()) + " groups again (a cell's spread was over 15%) in " +
-                    Fixed(Since(t0), 0) + " s");
-  }
+    progress.Finish("ran " + std::to_string(total_cells) + " cells in " + Fixed(Since(t0), 0) + " s");
+
+    // BENCH.md: a cell whose ops/s spread over the repetitions exceeds 15%
+    // is run again, once: its whole group (every contender, so the ratios
+    // stay paired), every repetition. What is still noisy stays flagged.
+    std::vector<std::pair<Op, int>> noisy;
+    for (Op op : phase) {
+      for (int clients : a.clients) {
+        for (size_t i = 0; i < ContendersOf(op).size(); ++i) {
+          std::vector<double> rates;
+          for (int rep = 0; rep < a.reps; ++rep) {
+            const CellResult* r = runs.Get(rep, op, clients, i);
+            rates.push_back(r != nullptr && r->good() ? r->ops_per_s : NAN);
+          }
+          if (Spread(rates) > 0.15) {
+            noisy.emplace_back(op, clients);
+            break;
+          }
+        }
+      }
+    }
+    if (!noisy.empty() && !failed) {
+      t0 = Clock::now();
+      done = 0;
+      total_cells = 0;
+      for (const auto& [op, clients] : noisy) total_cells += ContendersOf(op).size() * static_cast<size_t>(a.reps);
+      for (int rep = 0; rep < a.reps; ++rep) {
+        size_t group = 0;
+        for (const auto& [op, clients] : noisy) run_group(rep, op, clients, group++, "rerun (spread > 15%): ");
+      }
+      progress.Finish("ran " + std::to_string(noisy.size()) + " groups again (a cell's spread was over 15%) in " +
+                      Fixed(Since(t0), 0) + " s");
+    }
+  };
+  std::vector<Op> reads, writes;
+  for (Op op : ops) (IsRead(op) ? reads : writes).push_back(op);
+  run_phase(reads);
 
   // Cold cells (BENCH.md): before each contender its system restarts with
   // its files dropped from the OS cache (ormDB reads with O_DIRECT, so its
@@ -538,6 +547,8 @@ int Main(int argc, char** argv) {
     progress.Finish("ran " + std::to_string(cells) + " cold cells (" + std::to_string(a.cold_roots) +
                     " roots each) in " + Fixed(Since(t0), 0) + " s");
   }
+
+  if (!failed) run_phase(writes);
 
   // Change streams (CS): ormDB alone, commit rate with subscribers attached.
   StreamOptions stream_options;

@@ -225,6 +225,18 @@ Result<Graph> ReadAnswer(Env* env, ClientSessions* cs, const Contender& c, Op op
 
 namespace {
 
+// RunOp, and a read must return the entities the dataset fixes.
+Status RunCheckedOp(Env* env, ClientSessions* cs, const Contender& c, Op op, int64_t param, graph::SplitMix64* rng,
+                    OpOutcome* o) {
+  RETURN_IF_ERROR(RunOp(env, cs, c, op, param, rng, o));
+  const uint64_t want = IsRead(op) ? env->expected_entities[static_cast<int>(op)] : 0;
+  if (want != 0 && o->entities != want) {
+    return Status::Corruption(std::string(OpId(op)) + " with parameter " + std::to_string(param) + " returned " +
+                              std::to_string(o->entities) + " entities, expected " + std::to_string(want));
+  }
+  return Status::OK();
+}
+
 // Latency percentiles from every operation's time, and the per-operation
 // averages over `ops` operations.
 void FillPerOp(std::vector<uint64_t> ns, uint64_t ops, uint64_t bytes, uint64_t round_trips, uint64_t entities,
@@ -271,7 +283,6 @@ CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Conten
   const auto measure_start = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
   const auto measure_end =
       measure_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  const uint64_t want = IsRead(op) ? env->expected_entities[static_cast<int>(op)] : 0;
   std::vector<std::thread> pool;
   for (int t = 0; t < clients; ++t) {
     pool.emplace_back([&, t] {
@@ -286,12 +297,8 @@ CellResult RunCell(Env* env, std::vector<ClientSessions>& sessions, const Conten
         const auto t0 = Clock::now();
         if (t0 >= measure_end) break;
         OpOutcome o;
-        Status st = RunOp(env, cs, c, op, param, &rng, &o);
+        Status st = RunCheckedOp(env, cs, c, op, param, &rng, &o);
         const auto t1 = Clock::now();
-        if (st.ok() && want != 0 && o.entities != want) {
-          st = Status::Corruption(std::string(OpId(op)) + " with parameter " + std::to_string(param) + " returned " +
-                                  std::to_string(o.entities) + " entities, expected " + std::to_string(want));
-        }
         if (!st.ok()) {
           std::lock_guard lock(error_mu);
           if (out.status.ok()) out.status = st.Annotate(ContenderName(c, op));
@@ -360,7 +367,6 @@ CellResult RunColdCell(Env* env, ClientSessions* cs, const Contender& c, Op op, 
     out.status = st.Annotate("reconnecting");
     return out;
   }
-  const uint64_t want = env->expected_entities[static_cast<int>(op)];
   const Meter before = env->meter ? env->meter(c.system, false) : Meter{};
   const uint64_t bytes_before = cs->WireBytes(c.system);
   std::vector<uint64_t> latency_ns;
@@ -370,12 +376,8 @@ CellResult RunColdCell(Env* env, ClientSessions* cs, const Contender& c, Op op, 
   for (int64_t param : params) {
     OpOutcome o;
     const auto t0 = Clock::now();
-    Status st = RunOp(env, cs, c, op, param, &rng, &o);
+    Status st = RunCheckedOp(env, cs, c, op, param, &rng, &o);
     const auto t1 = Clock::now();
-    if (st.ok() && want != 0 && o.entities != want) {
-      st = Status::Corruption(std::string(OpId(op)) + " with parameter " + std::to_string(param) + " returned " +
-                              std::to_string(o.entities) + " entities, expected " + std::to_string(want));
-    }
     if (!st.ok()) {
       out.status = st.Annotate(ContenderName(c, op) + ", cold");
       return out;
