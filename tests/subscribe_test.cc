@@ -67,35 +67,7 @@ void Read(Client& c, uint64_t id, size_t n, Stream* s) {
   }
 }
 
-class SubscribeTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (server_ == nullptr) return;
-    if (server_->running()) {
-      const int status = server_->Stop(SIGTERM);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status << "\n" << server_->Output();
-    }
-    EXPECT_EQ(server_->Output().find("Sanitizer"), std::string::npos) << server_->Output();
-  }
-  void StartServer(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--init-schema", testing::BlogSchemaPath(), "--workers", "2"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<ServerProcess>(dir_.File("data"), args);
-    ASSERT_OK(server_->Start());
-  }
-  void Restart(std::vector<std::string> args = {}) {
-    server_ = std::make_unique<ServerProcess>(dir_.File("data"), args);
-    ASSERT_OK(server_->Start());
-  }
-  std::unique_ptr<Client> Connect() {
-    auto c = server_->Connect();
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(c).value() : nullptr;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ServerProcess> server_;
-};
+class SubscribeTest : public testing::ServerFixture {};
 
 TEST_F(SubscribeTest, FilteredSubscribersSeeExactlyTheirCommitsWhileSeveralConnectionsWrite) {
   StartServer();
