@@ -3,6 +3,7 @@
 // questions asked of JSON values and fields.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,13 @@ inline Status Error(const std::string& path, std::string msg) {
 }
 
 inline std::string Got(const json::Value& v) { return v.ToString(40); }
+
+// A list of names for "expected one of" messages.
+inline std::string Names(std::initializer_list<std::string_view> names) {
+  std::string s;
+  for (std::string_view n : names) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
+}
 
 inline bool IsInt(const json::Value& v) { return v.is_number() && v.is_integer(); }
 

@@ -18,33 +18,6 @@ using json::Value;
 namespace sv = schema;
 using namespace parse;
 
-namespace {
-
-// A list of names for "expected one of" messages.
-std::string Names(std::initializer_list<std::string_view> names) {
-  std::string s;
-  for (std::string_view n : names) s += (s.empty() ? "" : ", ") + std::string(n);
-  return s;
-}
-
-std::optional<Operation> OperationFromName(std::string_view n) {
-  static constexpr std::pair<std::string_view, Operation> kOps[] = {
-      {"findUnique", Operation::kFindUnique}, {"findFirst", Operation::kFindFirst},
-      {"findMany", Operation::kFindMany},     {"count", Operation::kCount},
-      {"aggregate", Operation::kAggregate},   {"groupBy", Operation::kGroupBy},
-      {"create", Operation::kCreate},         {"createMany", Operation::kCreateMany},
-      {"update", Operation::kUpdate},         {"updateMany", Operation::kUpdateMany},
-      {"upsert", Operation::kUpsert},         {"delete", Operation::kDelete},
-      {"deleteMany", Operation::kDeleteMany},
-  };
-  for (const auto& [name, op] : kOps) {
-    if (name == n) return op;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::optional<Operation> OperationOf(const json::Value& request) {
   if (request.kind() != json::Value::Kind::kObject) return std::nullopt;
   for (const auto& [key, val] : request.members()) {

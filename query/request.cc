@@ -21,6 +21,14 @@ std::string_view OperationName(Operation op) {
   return "?";
 }
 
+std::optional<Operation> OperationFromName(std::string_view name) {
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(Operation::kDeleteMany); ++i) {
+    const auto op = static_cast<Operation>(i);
+    if (OperationName(op) == name) return op;
+  }
+  return std::nullopt;
+}
+
 bool IsRead(Operation op) {
   switch (op) {
     case Operation::kFindUnique:

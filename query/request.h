@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "schema/model.h"
@@ -39,6 +40,7 @@ enum class Operation : uint8_t {
   kDeleteMany,
 };
 std::string_view OperationName(Operation op);  // "findMany", ...
+std::optional<Operation> OperationFromName(std::string_view name);
 bool IsRead(Operation op);
 
 // ------------------------------------------------------------------ filters
