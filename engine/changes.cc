@@ -797,7 +797,9 @@ Result<ChangePage> Subscription::Poll(size_t max_bytes) {
   ChangePage page;
   for (const auto& b : batches) RETURN_IF_ERROR(Render(*b, &events, &page.changes));
   page.json.reserve(events.size() + 40);
-  page.json = "{\"token\":" + std::to_string(end) + ",\"changes\":[";
+  page.json += "{\"token\":";
+  page.json += std::to_string(end);
+  page.json += ",\"changes\":[";
   page.json += events;
   page.json += "]}";
   page.token = end;

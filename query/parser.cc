@@ -18,15 +18,6 @@ using json::Value;
 namespace sv = schema;
 using namespace parse;
 
-std::optional<Operation> OperationOf(const json::Value& request) {
-  if (request.kind() != json::Value::Kind::kObject) return std::nullopt;
-  for (const auto& [key, val] : request.members()) {
-    std::optional<Operation> op = OperationFromName(key);
-    if (op && val.kind() == json::Value::Kind::kString) return op;
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 class Parser {

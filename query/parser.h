@@ -25,10 +25,6 @@ struct ParseLimits {
   size_t max_list_values = 10000; // in/notIn lists, createMany rows
 };
 
-// The operation a request names (the key whose value is a model's name),
-// read without the schema: a client picks Fetch or Mutate by it.
-std::optional<Operation> OperationOf(const json::Value& request);
-
 Result<Request> ParseRequest(std::string_view text, const schema::Schema& schema, const ParseLimits& limits = {});
 Result<Request> ParseRequest(const json::Value& request, const schema::Schema& schema,
                              const ParseLimits& limits = {});

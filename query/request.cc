@@ -29,6 +29,15 @@ std::optional<Operation> OperationFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<Operation> OperationOf(const json::Value& request) {
+  if (request.kind() != json::Value::Kind::kObject) return std::nullopt;
+  for (const auto& [key, val] : request.members()) {
+    std::optional<Operation> op = OperationFromName(key);
+    if (op && val.kind() == json::Value::Kind::kString) return op;
+  }
+  return std::nullopt;
+}
+
 bool IsRead(Operation op) {
   switch (op) {
     case Operation::kFindUnique:

@@ -19,6 +19,7 @@
 
 #include "schema/model.h"
 #include "schema/value.h"
+#include "util/json.h"
 
 namespace ormdb::query {
 
@@ -41,6 +42,9 @@ enum class Operation : uint8_t {
 };
 std::string_view OperationName(Operation op);  // "findMany", ...
 std::optional<Operation> OperationFromName(std::string_view name);
+// The operation a request names (the key whose value is a model's name),
+// read without the schema: a client picks Fetch or Mutate by it.
+std::optional<Operation> OperationOf(const json::Value& request);
 bool IsRead(Operation op);
 
 // ------------------------------------------------------------------ filters
