@@ -1,6 +1,9 @@
 // Files of the data directory. Reads, writes and syncs go through io_uring
 // (one ring per thread, so concurrent readers don't queue behind each other),
-// with batched submission for the many page writes of a commit. O_DIRECT is
+// with batched submission for the many page writes of a commit. The exception
+// is a buffered file's writes: they only copy into the OS cache, which
+// io_uring would hand to a worker thread one page at a time, so they run on
+// the calling thread as pwritev calls, adjacent pages joined. O_DIRECT is
 // used when asked for and the file system accepts it; otherwise the file
 // falls back to buffered I/O, and a kernel without io_uring falls back to
 // pread/pwrite. Every error names the file, the offset and the errno.
