@@ -95,10 +95,13 @@ Result<PageRef> WriteTxn::Fetch(PageId id, PageType type) {
   return PageRef(it->second);
 }
 
-Result<std::pair<PageId, char*>> WriteTxn::Writable(PageId id, PageType type) {
+Result<std::pair<PageId, char*>> WriteTxn::Writable(PageId id, PageType type, const PageRef& current) {
   auto it = dirty_.find(id);
   if (it != dirty_.end()) return std::make_pair(id, it->second.get());
-  ASSIGN_OR_RETURN(PageRef src, pager_->Read(id, type));
+  PageRef src = current;
+  if (src == nullptr) {
+    ASSIGN_OR_RETURN(src, pager_->Read(id, type));
+  }
   PageId nid = pager_->Allocate();
   if (nid == id || dirty_.count(nid) != 0) {
     // Only a damaged free list hands out a page in use; freeing `id` below
@@ -249,7 +252,7 @@ Status WriteTxn::Insert(PageId id, PageType type, std::string_view key, const Ne
   NodeView rv(ro.get(), limits_.page_size);
   const uint32_t ps = limits_.page_size;
   if (rv.is_leaf()) {
-    ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kLeaf));
+    ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kLeaf, ro));
     {
       // The common case, a new key between two of the leaf's, goes straight
       // into the (already copied) page.
@@ -295,7 +298,7 @@ Status WriteTxn::Insert(PageId id, PageType type, std::string_view key, const Ne
   ASSIGN_OR_RETURN(PageRef child_page, FetchChild(*this, rv, ci));
   Splice cs;
   RETURN_IF_ERROR(Insert(child, level == 1 ? PageType::kLeaf : PageType::kBranch, key, nv, &cs, std::move(child_page)));
-  ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kBranch));
+  ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kBranch, ro));
   NodeView v(w.second, ps);
   if (cs.id != child) coding::EncodeFixed64(w.second + v.child_offset(ci), cs.id.value());
   out->id = w.first;
@@ -415,7 +418,7 @@ Status WriteTxn::Remove(PageId id, PageType type, std::string_view key, Splice* 
     }
     LeafValue old = rv.value(pos);
     if (old.overflow) RETURN_IF_ERROR(FreeOverflow(old));
-    ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kLeaf));
+    ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kLeaf, ro));
     std::memcpy(scratch_[0].get(), w.second, ps);
     NodeView v(scratch_[0].get(), ps);
     entries_.clear();
@@ -439,7 +442,7 @@ Status WriteTxn::Remove(PageId id, PageType type, std::string_view key, Splice* 
     out->found = false;
     return Status::OK();
   }
-  ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kBranch));
+  ASSIGN_OR_RETURN(auto w, Writable(id, PageType::kBranch, ro));
   NodeView v(w.second, ps);
   if (cs.id != child) coding::EncodeFixed64(w.second + v.child_offset(ci), cs.id.value());
   out->id = w.first;

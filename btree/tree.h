@@ -89,7 +89,10 @@ class WriteTxn final : public PageSource {
   Status PutImpl(std::string_view key, std::string_view value);
   Status DeleteImpl(std::string_view key, bool* existed);
   struct NewValue;
-  Result<std::pair<PageId, char*>> Writable(PageId id, PageType type);
+  // The transaction's own copy of page `id` (copied on first write).
+  // `current`, when given, is page `id` as Fetch returned it, which saves
+  // reading it again.
+  Result<std::pair<PageId, char*>> Writable(PageId id, PageType type, const PageRef& current = nullptr);
   Result<std::pair<PageId, char*>> NewPage();
   void FreePage(PageId id);
   std::vector<std::pair<PageId, MutablePage>> TakeDirtyPages();
