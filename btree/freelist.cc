@@ -10,7 +10,8 @@ namespace ormdb::btree {
 void FreeSpace::Reset(uint64_t page_count, std::vector<uint64_t> free_pages) {
   page_count_ = page_count;
   txn_start_page_count_ = page_count;
-  reusable_ = std::set<uint64_t>(free_pages.begin(), free_pages.end());
+  reusable_.clear();
+  for (uint64_t p : free_pages) reusable_.insert(p);
   pending_.clear();
   txn_taken_.clear();
   txn_allocated_.clear();
@@ -20,8 +21,7 @@ void FreeSpace::Reset(uint64_t page_count, std::vector<uint64_t> free_pages) {
 PageId FreeSpace::Allocate() {
   uint64_t id;
   if (!reusable_.empty()) {
-    id = *reusable_.begin();
-    reusable_.erase(reusable_.begin());
+    id = reusable_.take_lowest();
     txn_taken_.push_back(id);
   } else {
     id = page_count_++;
@@ -32,7 +32,7 @@ PageId FreeSpace::Allocate() {
 
 void FreeSpace::Free(PageId id) {
   assert(id.value() >= kFirstDataPage && id.value() < page_count_);
-  if (txn_allocated_.erase(id.value()) > 0) {
+  if (txn_allocated_.erase(id.value())) {
     // Written by this commit only: no root references it, so reuse at once.
     // (If it came from the file end it stays below page_count_ as a free page.)
     reusable_.insert(id.value());
@@ -47,7 +47,7 @@ std::vector<uint64_t> FreeSpace::Release(Generation oldest_visible) {
   std::vector<uint64_t> released;
   while (!pending_.empty() && pending_.begin()->first <= oldest_visible) {
     const auto& pages = pending_.begin()->second;
-    reusable_.insert(pages.begin(), pages.end());
+    for (uint64_t p : pages) reusable_.insert(p);
     released.insert(released.end(), pages.begin(), pages.end());
     pending_.erase(pending_.begin());
   }
@@ -59,19 +59,26 @@ void FreeSpace::Commit(Generation gen) {
     auto& v = pending_[gen];
     v.insert(v.end(), txn_freed_.begin(), txn_freed_.end());
   }
+  EndTxn();
   txn_start_page_count_ = page_count_;
-  txn_taken_.clear();
-  txn_allocated_.clear();
-  txn_freed_.clear();
 }
 
 void FreeSpace::Abort() {
-  reusable_.insert(txn_taken_.begin(), txn_taken_.end());
+  for (uint64_t p : txn_taken_) reusable_.insert(p);
   // Pages allocated past the old end, then freed again, are forgotten with it.
-  for (auto it = reusable_.lower_bound(txn_start_page_count_); it != reusable_.end();) it = reusable_.erase(it);
+  reusable_.erase_from(txn_start_page_count_);
+  EndTxn();
   page_count_ = txn_start_page_count_;
+}
+
+void FreeSpace::EndTxn() {
+  // The pages this commit allocated are the ones still in txn_taken_ (a page
+  // it freed again left both) and those past the old end of the file: clear
+  // just those bits, so a small commit costs little in a large file.
+  for (uint64_t p : txn_taken_) txn_allocated_.erase(p);
+  for (uint64_t p = txn_start_page_count_; p < page_count_; ++p) txn_allocated_.erase(p);
+  assert(txn_allocated_.empty());
   txn_taken_.clear();
-  txn_allocated_.clear();
   txn_freed_.clear();
 }
 
@@ -82,11 +89,16 @@ size_t FreeSpace::pending_count() const {
 }
 
 std::vector<uint64_t> FreeSpace::AllFree() const {
-  std::vector<uint64_t> all(reusable_.begin(), reusable_.end());
-  for (const auto& [g, v] : pending_) all.insert(all.end(), v.begin(), v.end());
-  all.insert(all.end(), txn_freed_.begin(), txn_freed_.end());
-  std::sort(all.begin(), all.end());
-  assert(std::adjacent_find(all.begin(), all.end()) == all.end() && "a page is free twice");
+  PageSet set = reusable_;
+  [[maybe_unused]] bool fresh = true;
+  for (const auto& [g, v] : pending_) {
+    for (uint64_t p : v) fresh &= set.insert(p);
+  }
+  for (uint64_t p : txn_freed_) fresh &= set.insert(p);
+  assert(fresh && "a page is free twice");
+  std::vector<uint64_t> all;
+  all.reserve(set.size());
+  set.for_each([&](uint64_t p) { all.push_back(p); });
   return all;
 }
 

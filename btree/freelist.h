@@ -9,12 +9,12 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "btree/page.h"
+#include "btree/page_set.h"
 #include "util/status.h"
 
 namespace ormdb::btree {
@@ -53,13 +53,16 @@ class FreeSpace {
 
  private:
   uint64_t page_count_ = kFirstDataPage;
-  std::set<uint64_t> reusable_;
+  PageSet reusable_;
   std::map<Generation, std::vector<uint64_t>> pending_;  // freed by commit G
+
+  // Forgets the commit being built (its pages are accounted for already).
+  void EndTxn();
 
   // The commit being built.
   uint64_t txn_start_page_count_ = kFirstDataPage;
   std::vector<uint64_t> txn_taken_;   // taken from reusable_
-  std::set<uint64_t> txn_allocated_;  // every page allocated by this commit
+  PageSet txn_allocated_;             // every page allocated by this commit
   std::vector<uint64_t> txn_freed_;
 };
 
