@@ -90,6 +90,7 @@ StreamCell RunOne(Env* env, const StreamOptions& o, int subscribers, uint64_t se
     size_t open = 0;
     for (size_t i = 0; i < subs.size(); ++i) {
       const int fd = subs[i].c->fd();
+      frames[i].Append(subs[i].c->TakeUnread());
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
       epoll_event ev{};
       ev.events = EPOLLIN;

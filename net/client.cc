@@ -82,21 +82,6 @@ Status Client::WriteAll(std::string_view bytes) {
   return Status::OK();
 }
 
-Status Client::ReadExactly(char* dst, size_t n) {
-  while (n > 0) {
-    ssize_t got = ::recv(fd_, dst, n, 0);
-    if (got == 0) return Status::IOError("the server closed the connection");
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "receiving from the server");
-    }
-    dst += got;
-    n -= static_cast<size_t>(got);
-    bytes_received_ += static_cast<uint64_t>(got);
-  }
-  return Status::OK();
-}
-
 Result<uint64_t> Client::Send(MessageType type, std::string_view payload) {
   const uint64_t id = next_id_++;
   frame_.clear();
@@ -116,13 +101,23 @@ Result<Reply> Client::Receive() {
 }
 
 Result<Reply> Client::ReceiveWire() {
-  char header[kFrameHeaderBytes];
-  RETURN_IF_ERROR(ReadExactly(header, sizeof header));
-  std::string_view hv(header, sizeof header);
-  ASSIGN_OR_RETURN(FrameHeader h, DecodeFrameHeader(hv, options_.max_reply_bytes));
-  std::string payload(h.payload_length, '\0');
-  RETURN_IF_ERROR(ReadExactly(payload.data(), payload.size()));
-  return DecodeReply(h, hv, std::move(payload));
+  // One recv takes whatever has arrived (a small reply's header and payload
+  // together, or several pipelined replies) instead of one call for the
+  // header and another for the payload.
+  Reply r;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool whole, in_.Next(&r));
+    if (whole) return r;
+    std::span<char> room = in_.Prepare(std::max<size_t>(16384, in_.Wanted()));
+    ssize_t got = ::recv(fd_, room.data(), room.size(), 0);
+    in_.Commit(got > 0 ? static_cast<size_t>(got) : 0);
+    if (got == 0) return Status::IOError("the server closed the connection");
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "receiving from the server");
+    }
+    bytes_received_ += static_cast<uint64_t>(got);
+  }
 }
 
 Result<Reply> DecodeReply(const FrameHeader& h, std::string_view header_bytes, std::string payload) {
@@ -151,6 +146,32 @@ Result<bool> FrameBuffer::Next(Reply* out) {
   ASSIGN_OR_RETURN(*out, DecodeReply(h, hv, std::move(payload)));
   at_ += kFrameHeaderBytes + h.payload_length;
   return true;
+}
+
+std::span<char> FrameBuffer::Prepare(size_t n) {
+  if (at_ > 0) {  // drop what was returned before growing
+    buf_.erase(0, at_);
+    at_ = 0;
+  }
+  prepared_ = buf_.size();
+  buf_.resize(prepared_ + n);
+  return std::span<char>(buf_.data() + prepared_, n);
+}
+
+size_t FrameBuffer::Wanted() const {
+  const size_t have = buf_.size() - at_;
+  if (have < kFrameHeaderBytes) return kFrameHeaderBytes - have;
+  Result<FrameHeader> h = DecodeFrameHeader(std::string_view(buf_.data() + at_, kFrameHeaderBytes), max_payload_);
+  if (!h.ok()) return 0;  // Next reports it
+  const size_t frame = kFrameHeaderBytes + h->payload_length;
+  return frame > have ? frame - have : 0;
+}
+
+std::string FrameBuffer::TakeRest() {
+  std::string rest = buf_.substr(at_);
+  buf_.clear();
+  at_ = 0;
+  return rest;
 }
 
 Result<Reply> Client::Call(MessageType type, std::string_view payload) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,15 @@ class FrameBuffer {
  public:
   explicit FrameBuffer(uint32_t max_payload = 1u << 30) : max_payload_(max_payload) {}
   void Append(std::string_view bytes) { buf_.append(bytes); }
+  // For reading straight into the buffer: room for `n` bytes at its end,
+  // then Commit(bytes that arrived there).
+  std::span<char> Prepare(size_t n);
+  void Commit(size_t got) { buf_.resize(prepared_ + got); }
+  // Bytes still missing from the next frame (its header's worth when even
+  // that is incomplete).
+  size_t Wanted() const;
+  // The bytes past the frames Next returned, which then leave the buffer.
+  std::string TakeRest();
   // Sets *out to the next whole frame and returns true; false when the
   // rest of one has not arrived. A bad frame is an error (the connection
   // cannot be trusted past it).
@@ -63,6 +73,7 @@ class FrameBuffer {
   uint32_t max_payload_;
   std::string buf_;
   size_t at_ = 0;  // bytes of buf_ already returned
+  size_t prepared_ = 0;
 };
 
 class Client {
@@ -123,8 +134,10 @@ class Client {
 
   // The socket, for a caller that reads a stream's frames itself (through
   // a FrameBuffer, after Subscribe) while multiplexing many connections.
-  // Reading from it and also calling Receive loses frames.
+  // Reading from it and also calling Receive loses frames. The client reads
+  // ahead: feed TakeUnread() to the caller's FrameBuffer first.
   int fd() const { return fd_; }
+  std::string TakeUnread() { return in_.TakeRest(); }
 
   // The bytes this connection sent and received so far, and round trips
   // (call-style requests) made.
@@ -132,9 +145,9 @@ class Client {
   uint64_t bytes_received() const { return bytes_received_; }
 
  private:
-  explicit Client(int fd, ClientOptions options) : fd_(fd), options_(std::move(options)) {}
+  explicit Client(int fd, ClientOptions options)
+      : fd_(fd), options_(std::move(options)), in_(options_.max_reply_bytes) {}
   Status WriteAll(std::string_view bytes);
-  Status ReadExactly(char* dst, size_t n);
   Result<Reply> ReceiveWire();  // the next frame from the socket, past the stash
   Result<Reply> Expect(MessageType type, std::string_view payload, MessageType want);
   Result<query::QueryResult> Query(MessageType type, std::string_view request);
@@ -145,6 +158,7 @@ class Client {
   uint64_t next_id_ = 1;
   std::deque<Reply> stash_;  // replies that arrived while Call waited for another
   std::string frame_;        // reused send buffer
+  FrameBuffer in_;           // received bytes not yet returned as frames
   uint64_t bytes_sent_ = 0, bytes_received_ = 0;
 };
 

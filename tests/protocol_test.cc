@@ -1000,6 +1000,44 @@ TEST(FrameBufferTest, TakesWholeFramesHoweverTheBytesArrive) {
   }
 }
 
+// The client's way of reading: Prepare room for what the next frame still
+// wants (at least a chunk), recv into it, Commit what arrived.
+TEST(FrameBufferTest, ReadsInPlaceAndHandsOverWhatIsLeft) {
+  const std::string big(100000, 'y');
+  const std::string wire = Frame(MessageType::kOk, 1, "abc") + Frame(MessageType::kResult, 2, big) +
+                           Frame(MessageType::kPong, 3, "");
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 20; ++trial) {
+    FrameBuffer fb(kLimitBytes);
+    EXPECT_EQ(fb.Wanted(), kFrameHeaderBytes);
+    std::vector<Reply> got;
+    size_t at = 0;
+    while (got.size() < 2) {
+      Reply r;
+      Result<bool> next = fb.Next(&r);
+      ASSERT_TRUE(next.ok()) << next.status().ToString();
+      if (*next) {
+        got.push_back(std::move(r));
+        continue;
+      }
+      const size_t want = std::max<size_t>(64, fb.Wanted());
+      std::span<char> room = fb.Prepare(want);
+      ASSERT_EQ(room.size(), want);
+      const size_t n = std::min<size_t>({wire.size() - at, want, 1 + rng() % 70000});
+      std::memcpy(room.data(), wire.data() + at, n);
+      fb.Commit(n);
+      at += n;
+    }
+    EXPECT_EQ(got[0].payload, "abc");
+    EXPECT_EQ(got[1].payload, big);
+    // What arrived past the second frame is handed over whole.
+    std::string rest = fb.TakeRest() + wire.substr(at);
+    EXPECT_EQ(rest, Frame(MessageType::kPong, 3, ""));
+    Reply r;
+    EXPECT_FALSE(*fb.Next(&r));
+  }
+}
+
 TEST(FrameBufferTest, RefusesADamagedFrame) {
   std::string wire = Frame(MessageType::kOk, 1, "abc");
   wire.back() ^= 1;
