@@ -262,8 +262,20 @@ void ChangeLog::Published(uint64_t version, uint64_t bytes) {
     retained_bytes_ += bytes;
     if (version <= published_) return;
     published_ = version;
+    if (subscribers_ == 0) {
+      // Nobody listens: what ReadNew would do then, without waking the
+      // log's thread for every commit.
+      SkipUnheardLocked();
+      return;
+    }
   }
   cv_.notify_one();
+}
+
+void ChangeLog::SkipUnheardLocked() {
+  ring_.clear();
+  ring_bytes_ = 0;
+  read_ = ring_base_ = std::max(read_, published_);
 }
 
 ChangeLogStats ChangeLog::stats() const {
@@ -364,9 +376,7 @@ Status ChangeLog::ReadNew() {
     if (subscribers_ == 0) {
       // Nobody listens: nothing to read. A subscriber that arrives later
       // reads what it needs from the stored history.
-      ring_.clear();
-      ring_bytes_ = 0;
-      read_ = ring_base_ = std::max(read_, published_);
+      SkipUnheardLocked();
       return Status::OK();
     }
     from = read_;

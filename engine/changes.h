@@ -163,6 +163,8 @@ class ChangeLog {
   void Loop();
   // Reads the commits after read_ into the ring.
   Status ReadNew();
+  // With no subscriber: drop the ring and count everything published as read.
+  void SkipUnheardLocked();
   // Deletes the oldest stored commits past the retention bounds.
   Status Prune();
   Status MeasureHistory();
