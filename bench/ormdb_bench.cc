@@ -121,6 +121,7 @@ struct Args {
   std::vector<std::string> serve_args;
   std::string pg_bin = "/usr/lib/postgresql/15/bin";
   bool force = false;
+  bool compression = false;
   int check_samples = 20;
   std::vector<int> stream_subscribers = {0, 10, 100};
   int stream_writers = 8;
@@ -216,6 +217,7 @@ int Main(int argc, char** argv) {
                  "cold cells (W1-W3): distinct roots each contender fetches once after its system restarted with "
                  "its files dropped from the OS cache; 0 skips them (--quick: 100)")
       ->capture_default_str();
+  app.add_flag("--compression", a.compression, "ormDB's clients offer zstd (off by default, as in the client library)");
   app.add_flag("--force", a.force, "run even when the 1-minute load average is above 0.5");
   CLI11_PARSE(app, argc, argv);
   const bool explicit_clients = app.count("--clients") > 0;
@@ -275,6 +277,7 @@ int Main(int argc, char** argv) {
 
   // ormDB: a server process on its own data directory, loaded over the wire.
   OrmdbServer server(a.ormdb_binary, temp.path() + "/ormdb", a.serve_args);
+  server.set_compression(a.compression);
   {
     std::lock_guard lock(cleanup_mu);
     g_server = &server;
@@ -593,7 +596,7 @@ int Main(int argc, char** argv) {
           " s warm-up, closed loop, one connection per client",
       "ormDB: `ormdb serve` (" + a.ormdb_binary + ") over loopback TCP, " +
           (a.serve_args.empty() ? std::string("default options") : "options " + JoinArgs(a.serve_args)) +
-          " (log sync on: durable commits), JSON requests, zstd offered",
+          " (log sync on: durable commits), JSON requests, " + (a.compression ? "zstd offered" : "no compression"),
       cluster.Describe(),
       graph::DescribeSqlite(env.sqlite_options),
   };

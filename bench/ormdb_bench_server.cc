@@ -66,6 +66,7 @@ void OrmdbServer::Stop() {
 net::ClientOptions OrmdbServer::ClientOptions() const {
   net::ClientOptions o = process_->Client();
   o.client_name = "ormdb-bench";
+  o.compression = compression_;
   o.io_timeout_ms = 300'000;
   return o;
 }

@@ -33,6 +33,8 @@ class OrmdbServer {
   void Stop();
   pid_t pid() const { return process_->pid(); }
   net::ClientOptions ClientOptions() const;
+  // Whether ClientOptions offers zstd (the client's default: no).
+  void set_compression(bool on) { compression_ = on; }
   std::string Log() const { return process_->Output(); }
   // ormdb_wal_syncs_total from the server's metrics endpoint (it serves one
   // on a free port): the WAL fdatasyncs since it started.
@@ -41,6 +43,7 @@ class OrmdbServer {
  private:
   std::unique_ptr<net::ServerProcess> process_;
   uint16_t metrics_port_ = 0;
+  bool compression_ = false;
 };
 
 // Installs graph_bench's schema and loads `d` with createMany requests of

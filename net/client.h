@@ -28,7 +28,12 @@ struct ClientOptions {
   std::string user = "ormdb";
   std::string password;
   std::string client_name = "ormdb-client";
-  bool compression = true;          // offer zstd; used when the server agrees
+  // Offer zstd (used when the server agrees). Off by default, as in
+  // PostgreSQL's and MySQL's clients: on a data-center network or loopback,
+  // compressing a reply costs the server more CPU than its bytes take to
+  // send (a W2 fetch: 209 against 136 us of server CPU, bench/README.md).
+  // Worth it on slow or metered links.
+  bool compression = false;
   uint32_t max_reply_bytes = 1u << 30;
   int io_timeout_ms = 0;            // a send or receive that stalls this long fails; 0: wait
 };

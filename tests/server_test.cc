@@ -147,7 +147,8 @@ TEST_F(ServerTest, HandshakeAnnouncesLimitsAndVersion) {
   EXPECT_EQ(c->welcome().max_in_flight, 17u);
   EXPECT_EQ(c->welcome().query_timeout_ms, 1234u);
   EXPECT_TRUE(c->welcome().server_version.starts_with("ormdb "));
-  EXPECT_EQ(c->welcome().features & net::kFeatureZstd, net::kFeatureZstd);
+  // Compression is on only when the client offers it (see LargeResultsTravelCompressedWhenTheClientAsks).
+  EXPECT_EQ(c->welcome().features & net::kFeatureZstd, 0u);
 }
 
 TEST_F(ServerTest, MutateThenFetchReturnsTheGraph) {
@@ -236,9 +237,14 @@ TEST_F(ServerTest, ResultsAreReadInPlaceFromTheFrame) {
   EXPECT_EQ(query::ToJson(view->ToResult()), query::ToJson(*c->Fetch(R"({"findMany":"User","include":{"posts":{"orderBy":{"slug":"asc"}}}})")));
 }
 
-TEST_F(ServerTest, LargeResultsTravelCompressed) {
+TEST_F(ServerTest, LargeResultsTravelCompressedWhenTheClientAsks) {
   StartServer();
-  auto c = Connect();
+  EXPECT_EQ(Connect()->welcome().features & net::kFeatureZstd, 0u) << "the client offers zstd only when asked";
+  net::ClientOptions o = server_->ClientOptions();
+  o.compression = true;
+  auto connected = net::Client::Connect(o);
+  ASSERT_TRUE(connected.ok()) << connected.status().ToString();
+  auto& c = *connected;
   ASSERT_EQ(c->welcome().features & net::kFeatureZstd, net::kFeatureZstd);
   ASSERT_TRUE(c->Mutate(ManyUsers(0, 2000)).ok());
   const uint64_t before = c->bytes_received();

@@ -132,11 +132,13 @@ void ConnectArgs::Register(CLI::App* cmd) {
   cmd->add_option("--connect", connect, "a server's host:port (else the data directory is opened directly)");
   cmd->add_option("--user", user, "user name on the server")->capture_default_str();
   cmd->add_option("--password", password, "password (or set ORMDB_PASSWORD)");
+  cmd->add_flag("--compress", compress, "compress large replies with zstd (for slow links)");
 }
 
 Result<std::unique_ptr<Target>> Target::Open(const ConnectArgs& c, const Global& g) {
   if (c.connect.empty()) return std::unique_ptr<Target>(new LocalTarget(g.data_dir));
   net::ClientOptions o;
+  o.compression = c.compress;
   size_t colon = c.connect.rfind(':');
   o.host = colon == std::string::npos ? c.connect : c.connect.substr(0, colon);
   if (colon != std::string::npos) {

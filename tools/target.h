@@ -20,6 +20,7 @@ struct ConnectArgs {
   std::string connect;  // host:port; empty: the data directory
   std::string user = "ormdb";
   std::string password;  // else ORMDB_PASSWORD
+  bool compress = false;  // offer zstd to the server
   void Register(CLI::App* cmd);
 };
 
