@@ -63,32 +63,19 @@ PageRef PageCache::Lookup(PageId id) {
   return slot.page;
 }
 
-uint64_t PageCache::hits() const {
-  uint64_t n = 0;
+template <typename T>
+T PageCache::Sum(T Shard::*field) const {
+  T n = 0;
   for (auto& s : shards_) {
     std::lock_guard lock(s.mu);
-    n += s.hits;
+    n += s.*field;
   }
   return n;
 }
 
-uint64_t PageCache::misses() const {
-  uint64_t n = 0;
-  for (auto& s : shards_) {
-    std::lock_guard lock(s.mu);
-    n += s.misses;
-  }
-  return n;
-}
-
-size_t PageCache::size() const {
-  size_t n = 0;
-  for (auto& s : shards_) {
-    std::lock_guard lock(s.mu);
-    n += s.used;
-  }
-  return n;
-}
+uint64_t PageCache::hits() const { return Sum(&Shard::hits); }
+uint64_t PageCache::misses() const { return Sum(&Shard::misses); }
+size_t PageCache::size() const { return Sum(&Shard::used); }
 
 void PageCache::Insert(PageId id, PageRef page, bool pinned) {
   Shard& s = ShardFor(id.value());

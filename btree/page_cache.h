@@ -66,6 +66,9 @@ class PageCache {
   static void Grow(Shard& s);
   static void EraseAt(Shard& s, size_t i);
   void EvictOverflow(Shard& s);
+  // A counter added up over the shards, each read under its lock.
+  template <typename T>
+  T Sum(T Shard::*field) const;
 
   size_t pages_per_shard_;
   mutable Shard shards_[kShards];
