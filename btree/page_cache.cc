@@ -1,7 +1,6 @@
 #include "btree/page_cache.h"
 
 #include <algorithm>
-#include <cassert>
 
 namespace ormdb::btree {
 

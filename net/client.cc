@@ -6,9 +6,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace ormdb::net {
+namespace {
+
+constexpr size_t kRecvChunkBytes = 16 << 10;    // the least one recv offers
+constexpr size_t kMaxRecvBytes = 1 << 20;       // the most
+constexpr size_t kKeptBufferBytes = 4 << 20;    // a larger buffer is freed once empty
+
+}  // namespace
 
 Status Reply::status() const {
   if (header.type != MessageType::kError) return Status::OK();
@@ -108,7 +117,9 @@ Result<Reply> Client::ReceiveWire() {
   for (;;) {
     ASSIGN_OR_RETURN(bool whole, in_.Next(&r));
     if (whole) return r;
-    std::span<char> room = in_.Prepare(std::max<size_t>(16384, in_.Wanted()));
+    // At least a chunk, at most what the frame still lacks up to a bound (a
+    // header's claim alone does not allocate a gigabyte).
+    std::span<char> room = in_.Prepare(std::clamp<size_t>(in_.Wanted(), kRecvChunkBytes, kMaxRecvBytes));
     ssize_t got = ::recv(fd_, room.data(), room.size(), 0);
     in_.Commit(got > 0 ? static_cast<size_t>(got) : 0);
     if (got == 0) return Status::IOError("the server closed the connection");
@@ -134,32 +145,38 @@ Result<Reply> DecodeReply(const FrameHeader& h, std::string_view header_bytes, s
 }
 
 Result<bool> FrameBuffer::Next(Reply* out) {
-  if (buf_.size() - at_ < kFrameHeaderBytes) {
-    buf_.erase(0, at_);  // keep the buffer from growing with what was read
-    at_ = 0;
-    return false;
+  if (at_ == end_) {
+    at_ = end_ = 0;
+    if (buf_.size() > kKeptBufferBytes) std::string().swap(buf_);  // a large frame passed
   }
+  if (end_ - at_ < kFrameHeaderBytes) return false;
   std::string_view hv(buf_.data() + at_, kFrameHeaderBytes);
   ASSIGN_OR_RETURN(FrameHeader h, DecodeFrameHeader(hv, max_payload_));
-  if (buf_.size() - at_ - kFrameHeaderBytes < h.payload_length) return false;
+  if (end_ - at_ - kFrameHeaderBytes < h.payload_length) return false;
   std::string payload = buf_.substr(at_ + kFrameHeaderBytes, h.payload_length);
   ASSIGN_OR_RETURN(*out, DecodeReply(h, hv, std::move(payload)));
   at_ += kFrameHeaderBytes + h.payload_length;
   return true;
 }
 
+void FrameBuffer::Append(std::string_view bytes) {
+  std::span<char> room = Prepare(bytes.size());
+  if (!bytes.empty()) std::memcpy(room.data(), bytes.data(), bytes.size());
+  Commit(bytes.size());
+}
+
 std::span<char> FrameBuffer::Prepare(size_t n) {
-  if (at_ > 0) {  // drop what was returned before growing
-    buf_.erase(0, at_);
+  if (at_ > 0) {  // move the unreturned bytes to the front before growing
+    std::memmove(buf_.data(), buf_.data() + at_, end_ - at_);
+    end_ -= at_;
     at_ = 0;
   }
-  prepared_ = buf_.size();
-  buf_.resize(prepared_ + n);
-  return std::span<char>(buf_.data() + prepared_, n);
+  if (buf_.size() < end_ + n) buf_.resize(end_ + n);  // only the new part is cleared
+  return std::span<char>(buf_.data() + end_, n);
 }
 
 size_t FrameBuffer::Wanted() const {
-  const size_t have = buf_.size() - at_;
+  const size_t have = end_ - at_;
   if (have < kFrameHeaderBytes) return kFrameHeaderBytes - have;
   Result<FrameHeader> h = DecodeFrameHeader(std::string_view(buf_.data() + at_, kFrameHeaderBytes), max_payload_);
   if (!h.ok()) return 0;  // Next reports it
@@ -168,9 +185,8 @@ size_t FrameBuffer::Wanted() const {
 }
 
 std::string FrameBuffer::TakeRest() {
-  std::string rest = buf_.substr(at_);
-  buf_.clear();
-  at_ = 0;
+  std::string rest(buf_.data() + at_, end_ - at_);
+  at_ = end_ = 0;
   return rest;
 }
 

@@ -59,11 +59,13 @@ Result<Reply> DecodeReply(const FrameHeader& h, std::string_view header_bytes, s
 class FrameBuffer {
  public:
   explicit FrameBuffer(uint32_t max_payload = 1u << 30) : max_payload_(max_payload) {}
-  void Append(std::string_view bytes) { buf_.append(bytes); }
-  // For reading straight into the buffer: room for `n` bytes at its end,
-  // then Commit(bytes that arrived there).
+  void Append(std::string_view bytes);
+  // For reading straight into the buffer: room for `n` bytes after the
+  // ones held, then Commit(bytes that arrived there). The room is kept
+  // between calls, so a large frame read in pieces is not cleared again
+  // for every piece.
   std::span<char> Prepare(size_t n);
-  void Commit(size_t got) { buf_.resize(prepared_ + got); }
+  void Commit(size_t got) { end_ += got; }
   // Bytes still missing from the next frame (its header's worth when even
   // that is incomplete).
   size_t Wanted() const;
@@ -76,9 +78,9 @@ class FrameBuffer {
 
  private:
   uint32_t max_payload_;
-  std::string buf_;
-  size_t at_ = 0;  // bytes of buf_ already returned
-  size_t prepared_ = 0;
+  std::string buf_;  // storage: [at_, end_) holds the bytes not yet returned
+  size_t at_ = 0;
+  size_t end_ = 0;
 };
 
 class Client {
