@@ -83,7 +83,7 @@ std::string Metrics::Render(engine::Database& db, const std::string& data_dir) c
   Line(&out, "ormdb_conflicts_total", "", s.conflicts);
   Help(&out, "ormdb_checkpoints_total", "counter", "Checkpoints written.");
   Line(&out, "ormdb_checkpoints_total", "", s.checkpoints);
-  Help(&out, "ormdb_wal_syncs_total", "counter", "WAL flushes (one fdatasync each; group commit shares them).");
+  Help(&out, "ormdb_wal_syncs_total", "counter", "WAL flushes (each one durable write per file; group commit shares them).");
   Line(&out, "ormdb_wal_syncs_total", "", s.log.syncs);
   Help(&out, "ormdb_wal_written_bytes_total", "counter", "Bytes appended to the WAL since the server started.");
   Line(&out, "ormdb_wal_written_bytes_total", "", s.log.bytes);

@@ -82,7 +82,12 @@ struct Op {
   size_t len;
   size_t done = 0;
   bool eof = false;
+  bool dsync = false;  // a write that is durable when it completes (RWF_DSYNC)
 };
+
+// RWF_DSYNC is refused (EOPNOTSUPP, or EINVAL from kernels that predate it)
+// by some file systems; such a write falls back to a write and an fdatasync.
+bool DsyncRefused(int err) { return err == EOPNOTSUPP || err == EINVAL; }
 
 class PosixFile final : public File {
  public:
@@ -104,13 +109,17 @@ class PosixFile final : public File {
     // device, but io_uring has no non-blocking path for it on ext4 and hands
     // each one to a worker thread: a commit of ~1,300 scattered pages took
     // 1.5x as long that way as with pwritev on this thread (bench/README.md).
-    if (!direct_io()) return WriteBuffered(writes);
-    std::vector<Op> ops;
-    ops.reserve(writes.size());
-    for (auto& w : writes) {
-      ops.push_back(Op{true, w.offset, const_cast<char*>(w.data.data()), w.data.size()});
+    if (!direct_io()) return WriteBuffered(writes, 0);
+    return RunWrites(writes, false);
+  }
+
+  Status WriteDurable(std::span<const WriteRequest> writes) override {
+    if (!dsync_refused_.load(std::memory_order_relaxed)) {
+      Status st = direct_io() ? RunWrites(writes, true) : WriteBuffered(writes, RWF_DSYNC);
+      // Refused: rewrite the same bytes without the flag, then fdatasync.
+      if (st.ok() || !dsync_refused_.load(std::memory_order_relaxed)) return st;
     }
-    return Run(ops);
+    return File::WriteDurable(writes);
   }
 
   Status Sync() override {
@@ -151,8 +160,19 @@ class PosixFile final : public File {
     return Status::OK();
   }
 
-  // Writes requests in order, joining runs of adjacent ones into one pwritev.
-  Status WriteBuffered(std::span<const WriteRequest> writes) {
+  Status RunWrites(std::span<const WriteRequest> writes, bool dsync) {
+    std::vector<Op> ops;
+    ops.reserve(writes.size());
+    for (auto& w : writes) {
+      ops.push_back(Op{true, w.offset, const_cast<char*>(w.data.data()), w.data.size()});
+      ops.back().dsync = dsync;
+    }
+    return Run(ops);
+  }
+
+  // Writes requests in order, joining runs of adjacent ones into one
+  // pwritev2 with `flags`.
+  Status WriteBuffered(std::span<const WriteRequest> writes, int flags) {
     std::vector<iovec> iov;
     size_t i = 0;
     while (i < writes.size()) {
@@ -166,19 +186,20 @@ class PosixFile final : public File {
         end += writes[i].data.size();
         ++i;
       }
-      RETURN_IF_ERROR(WriteVector(start, iov));
+      RETURN_IF_ERROR(WriteVector(start, iov, flags));
     }
     return Status::OK();
   }
 
   // Writes all of `iov` at `offset`, resuming after short writes.
-  Status WriteVector(uint64_t offset, std::vector<iovec>& iov) {
+  Status WriteVector(uint64_t offset, std::vector<iovec>& iov, int flags) {
     size_t first = 0;
     while (first < iov.size()) {
-      ssize_t n = ::pwritev(fd_, iov.data() + first, static_cast<int>(iov.size() - first),
-                            static_cast<off_t>(offset));
+      ssize_t n = ::pwritev2(fd_, iov.data() + first, static_cast<int>(iov.size() - first),
+                             static_cast<off_t>(offset), flags);
       if (n < 0) {
         if (errno == EINTR) continue;
+        if (flags != 0 && DsyncRefused(errno)) dsync_refused_.store(true, std::memory_order_relaxed);
         return Status::FromErrno(errno, Where(path(), "write", offset));
       }
       if (n == 0) return Status::IOError(Where(path(), "write made no progress:", offset));
@@ -199,10 +220,12 @@ class PosixFile final : public File {
 
   Status RunBlocking(Op& op) {
     while (op.done < op.len) {
-      ssize_t n = op.write ? ::pwrite(fd_, op.buf + op.done, op.len - op.done, op.offset + op.done)
-                           : ::pread(fd_, op.buf + op.done, op.len - op.done, op.offset + op.done);
+      iovec v{op.buf + op.done, op.len - op.done};
+      const off_t at = static_cast<off_t>(op.offset + op.done);
+      ssize_t n = op.write ? ::pwritev2(fd_, &v, 1, at, op.dsync ? RWF_DSYNC : 0) : ::preadv(fd_, &v, 1, at);
       if (n < 0) {
         if (errno == EINTR) continue;
+        if (op.dsync && DsyncRefused(errno)) dsync_refused_.store(true, std::memory_order_relaxed);
         return Status::FromErrno(errno, Where(path(), op.write ? "write" : "read", op.offset + op.done));
       }
       if (n == 0) {
@@ -232,6 +255,7 @@ class PosixFile final : public File {
         if (op.write) {
           io_uring_prep_write(sqe, fd_, op.buf + op.done, static_cast<unsigned>(op.len - op.done),
                               op.offset + op.done);
+          if (op.dsync) sqe->rw_flags = RWF_DSYNC;
         } else {
           io_uring_prep_read(sqe, fd_, op.buf + op.done, static_cast<unsigned>(op.len - op.done),
                              op.offset + op.done);
@@ -254,6 +278,7 @@ class PosixFile final : public File {
         if (res == -EAGAIN || res == -EINTR) {
           again.push_back(idx);
         } else if (res < 0) {
+          if (op.dsync && DsyncRefused(-res)) dsync_refused_.store(true, std::memory_order_relaxed);
           if (first_error.ok()) {
             first_error = Status::FromErrno(-res, Where(path(), op.write ? "write" : "read", op.offset + op.done));
           }
@@ -276,9 +301,15 @@ class PosixFile final : public File {
 
   int fd_;
   bool use_uring_;
+  std::atomic<bool> dsync_refused_{false};
 };
 
 }  // namespace
+
+Status File::WriteDurable(std::span<const WriteRequest> writes) {
+  RETURN_IF_ERROR(WriteBatch(writes));
+  return Sync();
+}
 
 Status File::ReadAt(uint64_t offset, std::span<char> buf, size_t* bytes_read) {
   ReadRequest r{offset, buf};

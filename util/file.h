@@ -6,7 +6,9 @@
 // the calling thread as pwritev calls, adjacent pages joined. O_DIRECT is
 // used when asked for and the file system accepts it; otherwise the file
 // falls back to buffered I/O, and a kernel without io_uring falls back to
-// pread/pwrite. Every error names the file, the offset and the errno.
+// pread/pwrite. Writes that must be durable at once (the log's) carry
+// RWF_DSYNC instead of being followed by an fdatasync. Every error names the
+// file, the offset and the errno.
 #pragma once
 
 #include <cstddef>
@@ -46,6 +48,15 @@ class File {
   virtual Status WriteBatch(std::span<const WriteRequest> writes) = 0;
   // Makes all completed writes durable (fdatasync).
   virtual Status Sync() = 0;
+  // Writes every request and makes those writes durable, as WriteBatch then
+  // Sync would, but each write carries its own sync (RWF_DSYNC): on a file
+  // written in place this is one operation per write rather than a write and
+  // then an fdatasync, which io_uring would hand to a worker thread and so
+  // cost the caller two more context switches. Only the requests' bytes
+  // (and what is needed to read them back) are made durable, not other
+  // writes still in the cache: callers whose earlier writes are not durable
+  // yet use WriteBatch and Sync.
+  virtual Status WriteDurable(std::span<const WriteRequest> writes);
   virtual Result<uint64_t> Size() = 0;
   virtual Status Truncate(uint64_t size) = 0;
 

@@ -1,10 +1,11 @@
 // Appends records to the log and makes them durable with group commit: any
 // number of threads append, and whoever then waits for durability either
-// becomes the one that writes and fdatasyncs everything appended so far, or
-// waits for that flush. Concurrent commits so share one fdatasync.
+// becomes the one that writes everything appended so far durably (each
+// write with RWF_DSYNC, docs/wal-format.md section 6), or waits for that
+// flush. Concurrent commits so share one flush.
 //
 // A flush overwrites blocks that already exist: segments are zero-filled
-// ahead of the records in chunks, so an fdatasync rarely has a file size to
+// ahead of the records in chunks, so a flush rarely has a file size to
 // make durable too (it then costs about half as much), and with O_DIRECT the
 // partly filled last block is kept in memory and rewritten whole by the next
 // flush.
@@ -26,7 +27,7 @@ namespace ormdb::wal {
 
 struct LogOptions {
   uint64_t segment_bytes = uint64_t{64} << 20;  // a new segment starts past this size
-  bool sync = true;                             // fdatasync before a record counts as durable
+  bool sync = true;                             // write durably (RWF_DSYNC) before a record counts as durable
   bool direct_io = true;                        // O_DIRECT where the file system takes it
   uint64_t preallocate_bytes = uint64_t{1} << 20;  // zero-fill segments this far ahead of the records
   FileOpener opener = OpenFile;
@@ -39,7 +40,7 @@ struct LogOptions {
 
 struct LogStats {
   uint64_t records = 0;
-  uint64_t syncs = 0;   // flushes, each one fdatasync when sync is on (group commit: fewer than records)
+  uint64_t syncs = 0;   // flushes, each durable writes when sync is on (group commit: fewer than records)
   uint64_t bytes = 0;
 };
 
