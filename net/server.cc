@@ -36,7 +36,11 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
 }
 
-enum class OpKind : uint8_t { kAccept, kRecv, kSend, kWake, kTick, kCancelAccept };
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
+}
+
+enum class OpKind : uint8_t { kAccept, kRecv, kSend, kWake, kTick, kBatch, kCancelAccept };
 
 struct Conn;
 
@@ -60,9 +64,11 @@ struct SubState {
   Conn* conn = nullptr;
   uint64_t id = 0;  // the Subscribe's request id: its Changes frames carry it
   std::unique_ptr<engine::Subscription> sub;
-  std::atomic<bool> posted{false};  // a wake-up is in the mailbox
+  std::atomic<bool> posted{false};  // a wake-up is in the mailbox, or it waits for the batch timer
   bool closed = false;              // the loop's thread only
   bool blocked = false;             // stopped for the connection's output
+  bool deferred = false;            // in the loop's list for the next batch timer
+  int64_t last_pump_us = INT64_MIN / 2;  // when a poll last sent it changes
 };
 
 struct Conn {
@@ -258,6 +264,7 @@ class Server::Worker {
       case OpKind::kSend: return OnSend(op.conn, res);
       case OpKind::kWake: return OnWake();
       case OpKind::kTick: return OnTick();
+      case OpKind::kBatch: return OnBatch();
       case OpKind::kCancelAccept: return;
     }
   }
@@ -542,12 +549,50 @@ class Server::Worker {
     }
     if (!pumps.empty()) {
       io_uring_submit(&ring_);
+      const int64_t now = NowUs();
+      const int64_t batch = ctx_->limits.subscription_batch_us;
       for (std::shared_ptr<SubState>& st : pumps) {
+        if (st->closed) continue;
+        if (now - st->last_pump_us < batch) {
+          // Sent changes less than a batch interval ago: the timer polls it, with
+          // whatever else commits meanwhile in the same frame. `posted`
+          // stays set, so the change log does not post it again till then.
+          if (!st->deferred) {
+            st->deferred = true;
+            deferred_.push_back(std::move(st));
+          }
+          continue;
+        }
         st->posted.store(false);
-        if (!st->closed) Pump(st);
+        Pump(st);
       }
+      if (!deferred_.empty()) ArmBatch();
     }
     ArmWake();
+  }
+
+  // The batch timer: polls the subscriptions that had news within a batch
+  // interval of their previous poll.
+  void OnBatch() {
+    batch_armed_ = false;
+    std::vector<std::shared_ptr<SubState>> due;
+    due.swap(deferred_);
+    for (std::shared_ptr<SubState>& st : due) {
+      st->deferred = false;
+      st->posted.store(false);
+      if (!st->closed) Pump(st);
+    }
+  }
+
+  void ArmBatch() {
+    if (batch_armed_) return;
+    const uint32_t us = ctx_->limits.subscription_batch_us;
+    batch_ts_.tv_sec = us / 1'000'000;
+    batch_ts_.tv_nsec = static_cast<long long>(us % 1'000'000) * 1000;
+    io_uring_sqe* sqe = Sqe();
+    io_uring_prep_timeout(sqe, &batch_ts_, 0, 0);
+    io_uring_sqe_set_data(sqe, &batch_op_);
+    batch_armed_ = true;
   }
 
   void OnTick() {
@@ -640,8 +685,9 @@ class Server::Worker {
   // below the bound; past it the subscription waits for the sends (and,
   // if the change log's buffer overruns it meanwhile, lags).
   void Pump(const std::shared_ptr<SubState>& st) {
+    if (st->closed) return;  // before touching the connection, which may be gone
     Conn* c = st->conn;
-    if (c->dead || st->closed) return;
+    if (c->dead) return;
     const size_t bound = ctx_->limits.subscription_output_bytes;
     st->blocked = false;
     for (int polls = 0;; ++polls) {
@@ -667,6 +713,7 @@ class Server::Worker {
         AppendChanges(&payload, page->token, static_cast<uint32_t>(page->changes), page->json);
         AppendFrame(&c->out, MessageType::kChanges, st->id, payload, c->session.compress());
         server_->metrics_.ChangesSent(page->changes);
+        st->last_pump_us = NowUs();
       } else if (page->token == before) {
         break;  // nothing new: the next commit wakes it
       }
@@ -703,6 +750,10 @@ class Server::Worker {
   bool accept_armed_ = false;
   uint64_t wake_buf_ = 0;
   __kernel_timespec tick_ts_{};
+  Op batch_op_{OpKind::kBatch};
+  __kernel_timespec batch_ts_{};
+  bool batch_armed_ = false;
+  std::vector<std::shared_ptr<SubState>> deferred_;  // subscriptions the batch timer polls
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> grace_deadline_ms_{0};
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;  // the loop's thread only

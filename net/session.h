@@ -37,6 +37,12 @@ struct ServerLimits {
   // reading its events (a subscriber slower than that long enough lags).
   uint32_t max_subscriptions = 64;
   size_t subscription_output_bytes = 1u << 20;
+  // A subscription polled less than this long ago waits out the rest of
+  // it before the next poll, so while commits keep coming each Changes
+  // frame carries all of them since the last instead of one frame per
+  // commit (0: poll on every commit). The first commit after a quiet
+  // spell goes out at once.
+  uint32_t subscription_batch_us = 2000;
 };
 
 // What every session shares.

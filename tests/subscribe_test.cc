@@ -256,6 +256,50 @@ TEST_F(SubscribeTest, ATokenOlderThanTheHistoryIsExpiredWithTheOldestToken) {
   EXPECT_OK(sub.status());
 }
 
+// While commits keep coming, a subscription gets at most one Changes frame
+// per --subscription-batch-us, holding every commit since the one before;
+// the first commit after a quiet spell goes out at once.
+TEST_F(SubscribeTest, ChangesAreBatchedWhileCommitsKeepComingAndTheFirstGoesOutAtOnce) {
+  StartServer({"--subscription-batch-us", "500000"});
+  auto reader = Connect();
+  auto sub = reader->Subscribe(R"({"models":["User"]})");
+  ASSERT_OK(sub.status());
+  auto writer = Connect();
+  std::vector<uint64_t> versions;
+  auto commit = [&](int i) {
+    auto r = writer->Mutate(CreateUser("b" + std::to_string(i) + "@x.org"));
+    ASSERT_OK(r.status());
+    versions.push_back(r->version);
+  };
+  // Reads frames until `n` changes in all arrived; returns the frames.
+  Stream s;
+  auto read = [&](size_t n) {
+    size_t frames = 0;
+    while (s.changes.size() < n) {
+      const size_t before = s.changes.size();
+      Read(*reader, sub->id, before + 1, &s);
+      if (s.ended || s.changes.size() == before) break;
+      ++frames;
+    }
+    return frames;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  commit(0);
+  EXPECT_EQ(read(1), 1u);
+  // Far less than the interval (the commit itself included).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
+  constexpr int kBurst = 30;
+  for (int i = 1; i <= kBurst; ++i) commit(i);
+  const size_t frames = read(kBurst + 1);
+  ASSERT_FALSE(s.ended) << s.ended->message;
+  // One frame per commit without batching; a few with it (the burst takes
+  // well under a second unless the machine is very slow).
+  EXPECT_LE(frames, kBurst / 3u);
+  std::vector<uint64_t> got;
+  for (const auto& ch : s.changes) got.push_back(ch.Find("version")->int_value());
+  EXPECT_EQ(got, versions);
+}
+
 TEST_F(SubscribeTest, ASlowSubscriberIsToldItLagsAndResumesWithoutSlowingWriters) {
   StartServer({"--change-buffer-bytes", "65536", "--subscription-output-bytes", "65536", "--no-compression"});
   net::ClientOptions o = server_->ClientOptions();

@@ -150,6 +150,10 @@ Runner AddServe(CLI::App& app, const Global& g) {
   cmd->add_option("--subscription-output-bytes", l.subscription_output_bytes,
                   "unsent change bytes per subscription before the server stops reading its events")
       ->capture_default_str();
+  cmd->add_option("--subscription-batch-us", l.subscription_batch_us,
+                  "a subscription's Changes frames go out at most this often while commits keep coming (0: one "
+                  "per commit)")
+      ->capture_default_str();
   engine::ChangeOptions& ch = a->changes;
   cmd->add_option("--change-retention-bytes", ch.retain_bytes, "stored change history kept, at most")
       ->capture_default_str();
