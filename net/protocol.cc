@@ -300,6 +300,22 @@ Result<std::string_view> PayloadBytes(const FrameHeader& h, std::string_view pay
   return std::string_view(*scratch);
 }
 
+namespace {
+
+void WriteFrameHeader(char* h, MessageType type, uint16_t flags, uint64_t request_id, uint32_t raw_length,
+                      std::string_view payload) {
+  coding::EncodeFixed32(h, kFrameMagic);
+  h[4] = static_cast<char>(kProtocolVersion);
+  h[5] = static_cast<char>(type);
+  coding::EncodeFixed16(h + 6, flags);
+  coding::EncodeFixed64(h + 8, request_id);
+  coding::EncodeFixed32(h + 16, static_cast<uint32_t>(payload.size()));
+  coding::EncodeFixed32(h + 20, raw_length);
+  coding::EncodeFixed64(h + 24, FrameChecksum(std::string_view(h, 24), payload));
+}
+
+}  // namespace
+
 void AppendFrame(std::string* out, MessageType type, uint64_t request_id, std::string_view payload, bool compress) {
   uint16_t flags = 0;
   const auto raw_length = static_cast<uint32_t>(payload.size());
@@ -318,17 +334,15 @@ void AppendFrame(std::string* out, MessageType type, uint64_t request_id, std::s
   }
   const size_t at = out->size();
   out->resize(at + kFrameHeaderBytes);
-  char* h = out->data() + at;
-  coding::EncodeFixed32(h, kFrameMagic);
-  h[4] = static_cast<char>(kProtocolVersion);
-  h[5] = static_cast<char>(type);
-  coding::EncodeFixed16(h + 6, flags);
-  coding::EncodeFixed64(h + 8, request_id);
-  coding::EncodeFixed32(h + 16, static_cast<uint32_t>(payload.size()));
-  coding::EncodeFixed32(h + 20, raw_length);
-  coding::EncodeFixed64(h + 24, FrameChecksum(std::string_view(h, 24), payload));
+  WriteFrameHeader(out->data() + at, type, flags, request_id, raw_length, payload);
   out->append(payload);
   if (scratch != nullptr && scratch->size() > kKeptCompressionBytes) std::string().swap(*scratch);
+}
+
+void SealFrame(std::string* frame, MessageType type, uint64_t request_id) {
+  assert(frame->size() >= kFrameHeaderBytes);
+  const std::string_view payload = std::string_view(*frame).substr(kFrameHeaderBytes);
+  WriteFrameHeader(frame->data(), type, 0, request_id, static_cast<uint32_t>(payload.size()), payload);
 }
 
 std::string EncodeHello(const Hello& m) {

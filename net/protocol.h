@@ -108,6 +108,10 @@ Status CheckPayload(const FrameHeader& h, std::string_view header_bytes, std::st
 // says so (into *scratch), else the bytes given.
 Result<std::string_view> PayloadBytes(const FrameHeader& h, std::string_view payload, std::string* scratch);
 
+// Fills the header of a frame built in place: `frame` holds
+// kFrameHeaderBytes of room and then the payload, which goes uncompressed.
+void SealFrame(std::string* frame, MessageType type, uint64_t request_id);
+
 // Appends one frame to *out. With `compress`, a payload of at least
 // kCompressMinBytes goes compressed when that makes it smaller.
 void AppendFrame(std::string* out, MessageType type, uint64_t request_id, std::string_view payload,

@@ -530,7 +530,11 @@ class Server::Worker {
       }
       c->authenticated = c->session.authenticated();
       if (d.type == MessageType::kFetch) c->last_fetch_micros = d.exec_micros;
-      c->out.append(d.reply);
+      if (c->out.empty()) {
+        c->out = std::move(d.reply);  // a large result is not copied again
+      } else {
+        c->out.append(d.reply);
+      }
       if (std::unique_ptr<engine::Subscription> sub = c->session.TakeSubscription()) {
         Attach(c, d.id, std::move(sub));
       }

@@ -163,8 +163,12 @@ void Session::HandleQuery(const FrameHeader& h, std::string_view payload, std::s
     }
     return Fail(out, h.request_id, ErrorFor(r.status()));
   }
-  std::string reply;
-  AppendResult(&reply, r->version, r->Encode());
+  // Encoded once, straight into its frame: room for the frame's header and
+  // the Result's version (docs/protocol.md), then the blocks.
+  constexpr size_t kRoom = kFrameHeaderBytes + 8;
+  std::string frame = r->Encode(kRoom);
+  const std::string_view reply = std::string_view(frame).substr(kFrameHeaderBytes);
+  coding::EncodeFixed64(frame.data() + kFrameHeaderBytes, r->version);
   // A frame's length is 32 bits; the row budget normally keeps results far
   // below, but wide rows could pass it.
   if (reply.size() > kMaxPayloadBytes) {
@@ -172,7 +176,9 @@ void Session::HandleQuery(const FrameHeader& h, std::string_view payload, std::s
                 "the result is " + std::to_string(reply.size()) + " bytes, more than a frame holds (" +
                     std::to_string(kMaxPayloadBytes) + "): select fewer fields or take fewer rows");
   }
-  Reply(out, MessageType::kResult, h.request_id, reply);
+  if (compress() || !out->empty()) return Reply(out, MessageType::kResult, h.request_id, reply);
+  SealFrame(&frame, MessageType::kResult, h.request_id);
+  *out = std::move(frame);
 }
 
 void Session::HandleTransaction(const FrameHeader& h, std::string* out) {

@@ -189,8 +189,10 @@ void PutU32s(std::string* out, const std::vector<uint32_t>& v) {
 
 }  // namespace
 
-std::string QueryResult::Encode() const {
-  std::string out(kResultMagic, 4);
+std::string QueryResult::Encode(size_t room) const {
+  assert(room % 8 == 0);
+  std::string out(room, '\0');
+  out.append(kResultMagic, 4);
   PutU16(&out, kResultFormatVersion);
   out.push_back(static_cast<char>(shape));
   out.push_back(0);  // flags
@@ -199,7 +201,7 @@ std::string QueryResult::Encode() const {
   coding::PutFixed64(&out, version);
   coding::PutFixed32(&out, static_cast<uint32_t>(explain.size()));
   coding::PutFixed32(&out, 0);  // reserved
-  assert(out.size() == kHeaderBytes);
+  assert(out.size() == room + kHeaderBytes);
   out.append(explain);
   Pad8(&out);
   for (const EntityBlock& b : entities) {

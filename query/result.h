@@ -103,7 +103,12 @@ struct QueryResult {
   std::vector<EdgeBlock> edges;
   std::string explain;   // the plan, with rows and pages per level (explain only)
 
-  std::string Encode() const;
+  std::string Encode() const { return Encode(0); }
+  // The same after `room` zero bytes (a multiple of 8, so every section
+  // stays 8-aligned from the result's start), which the caller fills: the
+  // server puts the frame header and the version there, so the result is
+  // encoded once straight into its frame.
+  std::string Encode(size_t room) const;
   static Result<QueryResult> Decode(std::string_view bytes);
 };
 

@@ -382,6 +382,22 @@ TEST(ProtocolMessageTest, ErrorCodesAreTheDocumentedOnes) {
 
 // ------------------------------------------------------------ frames
 
+// A frame built in place (room for the header, then the payload) is the
+// same bytes AppendFrame makes of that payload uncompressed.
+TEST(ProtocolFrameTest, SealedFrameIsTheAppendedOne) {
+  const std::string payload(100'000, 'p');  // past kCompressMinBytes: still sent as is
+  std::string sealed(kFrameHeaderBytes, '\0');
+  sealed += payload;
+  SealFrame(&sealed, MessageType::kResult, 77);
+  std::string appended;
+  AppendFrame(&appended, MessageType::kResult, 77, payload, false);
+  EXPECT_EQ(sealed, appended);
+  Result<FrameHeader> h = DecodeFrameHeader(HeaderOf(sealed), kLimitBytes);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->flags, 0);
+  EXPECT_TRUE(CheckPayload(*h, HeaderOf(sealed), PayloadOf(sealed)).ok());
+}
+
 TEST(ProtocolFrameTest, UncompressedFrameRoundTrips) {
   const std::string frame = Frame(MessageType::kFetch, 0x1122334455667788, "hello", true);
   ASSERT_EQ(frame.size(), kFrameHeaderBytes + 5);
