@@ -449,11 +449,7 @@ size_t Pager::unwritten_pages() const {
   return unwritten_.size();
 }
 
-Result<MetaState> Pager::Checkpoint() {
-  std::unique_lock lock(mu_);
-  if (failed_) return failure_;
-  if (meta_.generation == durable_generation_) return meta_;
-  MetaState next = meta_;
+std::vector<std::pair<PageId, PageRef>> Pager::LiveUnwrittenLocked() const {
   // Published pages that the newest root still reaches; the rest were freed
   // again before being written and never need to be.
   std::vector<uint64_t> free_now = free_.AllFree();
@@ -461,7 +457,62 @@ Result<MetaState> Pager::Checkpoint() {
   for (const auto& [id, page] : unwritten_) {
     if (!std::binary_search(free_now.begin(), free_now.end(), id.value())) live.emplace_back(id, page);
   }
-  RETURN_IF_ERROR(WriteDurable(next, live, lock));
+  return live;
+}
+
+Result<size_t> Pager::WriteAhead(std::vector<std::pair<PageId, PageRef>>* written) {
+  std::vector<std::pair<PageId, PageRef>> live;
+  Generation pinned;
+  {
+    std::lock_guard lock(mu_);
+    if (failed_) return failure_;
+    if (meta_.generation == durable_generation_) return size_t{0};
+    // A write transaction may be open. AllFree lists the pages it freed,
+    // so they are left out here although the newest root reaches them; if
+    // it aborts, Checkpoint writes them. The pages it allocated are not in
+    // unwritten_ before it publishes.
+    live = LiveUnwrittenLocked();
+    pinned = meta_.generation;
+    ++pins_[pinned];
+  }
+  std::unordered_map<PageId, const char*> done;
+  done.reserve(written->size());
+  for (const auto& [id, page] : *written) done.emplace(id, page.get());
+  std::vector<WriteRequest> writes;
+  for (auto& [id, page] : live) {
+    auto it = done.find(id);
+    if (it != done.end() && it->second == page.get()) continue;  // an earlier round wrote it
+    writes.push_back(WriteRequest{id.value() * page_size_, std::span<const char>(page.get(), page_size_)});
+    written->emplace_back(id, std::move(page));
+  }
+  Status st = writer().WriteBatch(writes);
+  // Synced here too, so the sync that Checkpoint does with writers held up
+  // has little left to flush.
+  if (st.ok() && options_.sync && !writes.empty()) st = file_->Sync();
+  Unpin(pinned);
+  if (!st.ok()) return st.Annotate(path_ + ": writing pages ahead of a checkpoint");
+  pages_written_.fetch_add(writes.size(), std::memory_order_relaxed);
+  return writes.size();
+}
+
+Result<MetaState> Pager::Checkpoint(const std::vector<std::pair<PageId, PageRef>>& written) {
+  std::unique_lock lock(mu_);
+  if (failed_) return failure_;
+  if (meta_.generation == durable_generation_) return meta_;
+  MetaState next = meta_;
+  std::vector<std::pair<PageId, PageRef>> live = LiveUnwrittenLocked();
+  // What WriteAhead wrote needs no second write if it is the same page
+  // still (a page number is never reused while unwritten, but compare the
+  // page itself to be sure).
+  std::unordered_map<PageId, const char*> ahead;
+  ahead.reserve(written.size());
+  for (const auto& [id, page] : written) ahead.emplace(id, page.get());
+  std::vector<std::pair<PageId, PageRef>> rest;
+  for (const auto& [id, page] : live) {
+    auto it = ahead.find(id);
+    if (it == ahead.end() || it->second != page.get()) rest.emplace_back(id, page);
+  }
+  RETURN_IF_ERROR(WriteDurable(next, rest, lock));
   for (const auto& [id, page] : live) {
     unwritten_.erase(id);
     cache_.Unpin(id);

@@ -91,15 +91,27 @@ class Pager {
   // Fails only when the pager refuses writes after a failed sync.
   Status Publish(MetaState next, std::vector<std::pair<PageId, MutablePage>> dirty);
 
-  // Writes every published page still reachable from the newest root, and the
-  // free list, to free space; syncs; then writes the meta page into the slot
-  // not holding the newest durable one, and syncs. On failure before the meta
-  // write nothing the durable root reaches was touched and the published state
-  // stays as it was. A failed sync or meta write leaves the outcome on disk
-  // unknown, so the pager then refuses further writes until reopened (the
-  // file then holds one whole state). No write transaction may be open.
-  // Returns the state it wrote (or the durable one, when nothing was new).
-  Result<MetaState> Checkpoint();
+  // The first, long part of a checkpoint, which may run while a write
+  // transaction is open: writes the published pages that the newest root
+  // reaches, but those already in *written (from an earlier round), adds
+  // them to *written, syncs, and returns how many it wrote. They lie in
+  // space the durable root does not reach, and the newest state stays
+  // pinned while they are written, so no page among them is freed and
+  // reused (and written anew) before this write of it is done. Checkpoint
+  // then writes only what was published since.
+  Result<size_t> WriteAhead(std::vector<std::pair<PageId, PageRef>>* written);
+
+  // Writes every published page still reachable from the newest root (but
+  // those of `written`, from WriteAhead, which are that very page still),
+  // and the free list, to free space; syncs; then writes the meta page into
+  // the slot not holding the newest durable one, and syncs. On failure
+  // before the meta write nothing the durable root reaches was touched and
+  // the published state stays as it was. A failed sync or meta write leaves
+  // the outcome on disk unknown, so the pager then refuses further writes
+  // until reopened (the file then holds one whole state). No write
+  // transaction may be open. Returns the state it wrote (or the durable
+  // one, when nothing was new).
+  Result<MetaState> Checkpoint(const std::vector<std::pair<PageId, PageRef>>& written = {});
 
   // Writes `dirty` durably as Checkpoint does and publishes `next` only once
   // that succeeded: on failure readers never saw it and the pager is at the
@@ -130,6 +142,7 @@ class Pager {
   static Status DecodeMeta(const char* page, uint32_t page_size, PageId slot, const std::string& path,
                            MetaState* out);
   Result<MutablePage> ReadFromFile(PageId id, PageType expected);
+  std::vector<std::pair<PageId, PageRef>> LiveUnwrittenLocked() const;  // mu_ held
 
   const std::string path_;
   std::unique_ptr<File> file_;

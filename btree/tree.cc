@@ -559,9 +559,27 @@ std::vector<std::pair<PageId, MutablePage>> WriteTxn::TakeDirtyPages() {
   return pages;
 }
 
+namespace {
+// A checkpoint writes pages ahead in up to this many rounds, stopping once a
+// round had fewer pages than this to write.
+constexpr int kCheckpointAheadRounds = 4;
+constexpr size_t kCheckpointAheadEnough = 256;
+}  // namespace
+
 Result<MetaState> Tree::Checkpoint() {
+  // The bulk of the pages is written while commits go on; the writer lock
+  // is held only for what was published meanwhile, the free list, the
+  // syncs and the meta page. (Held throughout, a checkpoint of 64 MB stalled
+  // every commit behind it: W6 at 64 clients had a p99 of 65 ms against
+  // 19 ms without checkpoints.)
+  // Rounds while many pages were published during the one before.
+  std::vector<std::pair<PageId, PageRef>> written;
+  for (int round = 0; round < kCheckpointAheadRounds; ++round) {
+    ASSIGN_OR_RETURN(size_t n, pager_->WriteAhead(&written));
+    if (n < kCheckpointAheadEnough) break;
+  }
   std::lock_guard lock(writer_mu_);
-  return pager_->Checkpoint();
+  return pager_->Checkpoint(written);
 }
 
 void WriteTxn::Abort() {

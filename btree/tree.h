@@ -130,9 +130,9 @@ class Tree {
   // Waits until no other write transaction is open.
   std::unique_ptr<WriteTxn> BeginWrite();
 
-  // Writes every published state to the file (waits for the open write
-  // transaction, if any, to finish first). Readers are not blocked.
-  // Returns the state written.
+  // Writes every published state to the file. Readers are not blocked;
+  // writers only for the end of it (Pager::WriteAhead writes the bulk of
+  // the pages while they go on). Returns the state written.
   Result<MetaState> Checkpoint();
 
   Pager& pager() { return *pager_; }

@@ -4,7 +4,11 @@
 // ORMDB_TEST_SEED=<seed> to reproduce, ORMDB_TEST_SCALE=<n> to run longer.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <optional>
+#include <thread>
 #include <set>
 #include <memory>
 #include <random>
@@ -219,6 +223,102 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ModelParams{512, 300000, 3000, 2000}, ModelParams{1024, 200000, 20000, 5000},
                       ModelParams{4096, 250000, 50000, 6000}, ModelParams{65536, 50000, 20000, 200000}),
     [](const auto& info) { return "page" + std::to_string(info.param.page_size); });
+
+// Checkpoints write most of their pages while a writer keeps publishing
+// (Pager::WriteAhead). Each checkpoint must leave the file holding exactly
+// the state it names, whatever was published during it: after the last one
+// the tree is closed without another and reopened, and must equal the
+// writer's transactions replayed up to that state's user version, with
+// every page accounted for (the integrity check).
+TEST(BtreeCheckpointTest, CheckpointsWhileAWriterPublishesKeepEachStateWhole) {
+  for (bool direct : {false, true}) {
+    SCOPED_TRACE(direct ? "O_DIRECT" : "buffered");
+    const uint64_t seed = testing::TestSeed();
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (ORMDB_TEST_SEED to reproduce)");
+    testing::TempDir dir;
+    TreeOptions opts;
+    opts.page_size = direct ? 4096 : 512;  // small pages: splits and merges all the time
+    opts.direct_io = direct;
+    opts.sync = direct;
+    opts.cache_bytes = 256 * size_t{opts.page_size};  // publishes pin pages past it
+    auto opened = Tree::Open(dir.File("data.odb"), opts);
+    ASSERT_OK(opened.status());
+    std::unique_ptr<Tree> tree = std::move(opened).value();
+    const size_t max_key = std::min<size_t>(tree->limits().max_key_bytes, 48);
+
+    struct Op {
+      std::string key;
+      std::optional<std::string> value;  // nullopt: delete
+    };
+    const int transactions = static_cast<int>(1500 * testing::TestScale());
+    std::vector<std::vector<Op>> log(static_cast<size_t>(transactions) + 1);
+    std::atomic<bool> done{false}, stopped{false};
+    auto write = [&] {
+      std::mt19937_64 rng(seed);
+      for (int t = 1; t <= transactions; ++t) {
+        auto txn = tree->BeginWrite();
+        const int n = 1 + static_cast<int>(rng() % 40);
+        for (int i = 0; i < n; ++i) {
+          Op op{MakeKey(rng, 4000, max_key), std::nullopt};
+          if (rng() % 4 != 0) op.value = MakeValue(rng, 3 * opts.page_size);
+          ASSERT_OK(op.value ? txn->Put(op.key, *op.value) : txn->Delete(op.key));
+          log[static_cast<size_t>(t)].push_back(std::move(op));
+        }
+        txn->set_user_version(static_cast<uint64_t>(t));
+        if (rng() % 10 == 0) {
+          txn->Abort();
+          log[static_cast<size_t>(t)].clear();
+        } else {
+          ASSERT_OK(txn->Publish());
+        }
+        // The last tenth is published after the last checkpoint: the reopen
+        // must not see it.
+        if (t == transactions * 9 / 10) {
+          done.store(true);
+          while (!stopped.load()) std::this_thread::yield();
+        }
+      }
+    };
+    std::thread writer([&] {
+      write();
+      done.store(true);  // also when an assertion ended it early
+    });
+    uint64_t checkpointed = 0;
+    int checkpoints = 0;
+    while (!done.load()) {
+      auto written = tree->Checkpoint();
+      ASSERT_OK(written.status());
+      EXPECT_GE(written->user_version, checkpointed);
+      checkpointed = written->user_version;
+      ++checkpoints;
+      // Let some transactions publish, so each checkpoint has pages to write.
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    stopped.store(true);
+    writer.join();
+    std::printf("%d checkpoints during %d transactions, the last at %llu\n", checkpoints, transactions,
+                static_cast<unsigned long long>(checkpointed));
+    ASSERT_OK(CheckIntegrity(*tree).status());
+    tree.reset();  // no final checkpoint: the file holds the last one
+    auto re = Tree::Open(dir.File("data.odb"), opts);
+    ASSERT_OK(re.status());
+    tree = std::move(re).value();
+    ASSERT_EQ(tree->pager().meta().user_version, checkpointed);
+    ASSERT_LT(checkpointed, static_cast<uint64_t>(transactions));
+    Model want;
+    for (uint64_t t = 1; t <= checkpointed; ++t) {
+      for (const Op& op : log[t]) {
+        if (op.value) {
+          want[op.key] = *op.value;
+        } else {
+          want.erase(op.key);
+        }
+      }
+    }
+    ExpectSameContents(*tree, want, seed);
+    ASSERT_OK(CheckIntegrity(*tree).status());
+  }
+}
 
 // Found by the tree-ops fuzzer: keys sharing a long prefix fill a leaf, then a
 // key without the prefix arrives; sizing both halves by the prefix all
