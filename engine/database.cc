@@ -73,14 +73,14 @@ Result<std::shared_ptr<const Catalog>> Database::CatalogVersion(uint32_t version
   return it->second;
 }
 
-std::unique_ptr<Transaction> Database::Begin() {
+std::unique_ptr<Transaction> Database::Begin(bool read_only) {
   for (;;) {
     // The catalog must be the one the snapshot sees: a migration commits a
     // new version before it makes it current, so between the two a snapshot
     // can hold a newer version than catalog() returns (or, read in the
     // other order, an older one). Such a transaction would not maintain
     // what the newer version added; take both again until they agree.
-    auto txn = store_->BeginWrite(options_.isolation);
+    auto txn = read_only ? store_->BeginReadOnly() : store_->BeginWrite(options_.isolation);
     std::shared_ptr<const Catalog> c = catalog();
     std::string ignored;
     const bool has_own = c->version() == 0 || txn->Get(CatalogKey(kCatalogVersionTag, c->version()), &ignored).ok();
@@ -91,7 +91,7 @@ std::unique_ptr<Transaction> Database::Begin() {
       continue;
     }
     // A schema change committed later makes this transaction's commit fail.
-    txn->ValidateRead(CatalogKey(kCatalogVersionTag, c->version() + 1));
+    if (!read_only) txn->ValidateRead(CatalogKey(kCatalogVersionTag, c->version() + 1));
     return std::unique_ptr<Transaction>(new Transaction(this, std::move(c), std::move(txn)));
   }
 }

@@ -226,7 +226,9 @@ class Database {
   ~Database();
 
   std::shared_ptr<const Catalog> catalog() const;
-  std::unique_ptr<Transaction> Begin();
+  // `read_only`: the transaction reads its snapshot and refuses writes;
+  // it takes no lock and is not registered for commit validation.
+  std::unique_ptr<Transaction> Begin(bool read_only = false);
   mvcc::Store& store() { return *store_; }
 
   // Migrate with the default options (no destructive steps), returning the

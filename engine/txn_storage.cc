@@ -350,9 +350,19 @@ Result<query::QueryResult> Database::Execute(std::string_view json_request, cons
 }
 
 Result<query::QueryResult> Database::Execute(const json::Value& v, const query::ExecuteOptions& options) {
+  // Reads run in a read-only transaction (no lock, no registration). The
+  // request's kind is known once it is parsed against the transaction's
+  // catalog: a write then starts over in a read-write transaction (unless
+  // only reads are accepted: Execute refuses it before it runs).
+  bool read_only = options.accept != query::ExecuteOptions::Accept::kWrites;
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<Transaction> txn = Begin();
+    std::unique_ptr<Transaction> txn = Begin(read_only);
     ASSIGN_OR_RETURN(query::Request req, query::ParseRequest(v, txn->catalog().schema()));
+    if (read_only && !query::IsRead(req.op) && options.accept != query::ExecuteOptions::Accept::kReads) {
+      read_only = false;
+      --attempt;  // not a conflict
+      continue;
+    }
     Result<query::QueryResult> r = txn->Execute(req, options);
     if (!r.ok()) return r.status();
     if (query::IsRead(req.op)) {

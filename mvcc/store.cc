@@ -116,7 +116,12 @@ std::unique_ptr<WriteTxn> Store::BeginWrite(Isolation isolation) {
   std::lock_guard lock(commit_mu_);
   btree::Snapshot snap = tree_->GetSnapshot();
   writers_.insert(CommitVersion(snap.meta().user_version));
-  return std::unique_ptr<WriteTxn>(new WriteTxn(this, std::move(snap), isolation));
+  return std::unique_ptr<WriteTxn>(new WriteTxn(this, std::move(snap), isolation, /*read_only=*/false));
+}
+
+std::unique_ptr<WriteTxn> Store::BeginReadOnly() {
+  return std::unique_ptr<WriteTxn>(
+      new WriteTxn(this, tree_->GetSnapshot(), Isolation::kSnapshot, /*read_only=*/true));
 }
 
 void Store::Unregister(CommitVersion snapshot) {

@@ -72,6 +72,11 @@ class Store {
 
   std::unique_ptr<ReadTxn> BeginRead();
   std::unique_ptr<WriteTxn> BeginWrite(Isolation isolation = Isolation::kSnapshot);
+  // A WriteTxn that only reads its snapshot (the engine's transactions are
+  // WriteTxns): it takes no lock and is not registered for commit
+  // validation (what a read sees is consistent by construction), so a read
+  // costs no more than pinning the snapshot. Its writes are refused.
+  std::unique_ptr<WriteTxn> BeginReadOnly();
 
   // Writes every published commit to the data file and drops the log before it.
   Status Checkpoint();

@@ -2,20 +2,27 @@
 
 namespace ormdb::mvcc {
 
-WriteTxn::WriteTxn(Store* store, btree::Snapshot snap, Isolation isolation)
+WriteTxn::WriteTxn(Store* store, btree::Snapshot snap, Isolation isolation, bool read_only)
     : store_(store),
       snap_(std::move(snap)),
       isolation_(isolation),
-      snapshot_(CommitVersion(snap_.meta().user_version)) {}
+      snapshot_(CommitVersion(snap_.meta().user_version)),
+      read_only_(read_only) {}
+
+namespace {
+Status ReadOnly() { return Status::InvalidArgument("a read-only transaction cannot write"); }
+}  // namespace
 
 WriteTxn::~WriteTxn() { Rollback(); }
 
-bool WriteTxn::serializable() const { return isolation_ == Isolation::kSerializable; }
+bool WriteTxn::serializable() const { return isolation_ == Isolation::kSerializable && !read_only_; }
 
-void WriteTxn::ValidateRead(std::string_view key) { read_keys_.emplace(key); }
+void WriteTxn::ValidateRead(std::string_view key) {
+  if (!read_only_) read_keys_.emplace(key);
+}
 
 void WriteTxn::ValidateRange(std::string lo, std::optional<std::string> hi) {
-  read_ranges_.push_back(ScannedRange{std::move(lo), std::move(hi)});
+  if (!read_only_) read_ranges_.push_back(ScannedRange{std::move(lo), std::move(hi)});
 }
 
 Status WriteTxn::Get(std::string_view key, std::string* value) {
@@ -32,6 +39,7 @@ Status WriteTxn::Get(std::string_view key, std::string* value) {
 
 Status WriteTxn::Put(std::string_view key, std::string_view value) {
   if (done_) return Status::InvalidArgument("transaction already finished");
+  if (read_only_) return ReadOnly();
   const auto& limits = store_->tree().limits();
   if (key.size() > limits.max_key_bytes) {
     return Status::InvalidArgument("key of " + std::to_string(key.size()) + " bytes exceeds the limit of " +
@@ -48,6 +56,7 @@ Status WriteTxn::Put(std::string_view key, std::string_view value) {
 
 Status WriteTxn::PutStamped(std::string prefix, std::string suffix, std::string value) {
   if (done_) return Status::InvalidArgument("transaction already finished");
+  if (read_only_) return ReadOnly();
   const size_t key_bytes = prefix.size() + 8 + suffix.size();
   if (key_bytes > store_->tree().limits().max_key_bytes || value.size() > btree::kMaxValueBytes) {
     return Status::InvalidArgument("stamped entry of " + std::to_string(key_bytes) + " key bytes and " +
@@ -59,6 +68,7 @@ Status WriteTxn::PutStamped(std::string prefix, std::string suffix, std::string 
 
 Status WriteTxn::Delete(std::string_view key) {
   if (done_) return Status::InvalidArgument("transaction already finished");
+  if (read_only_) return ReadOnly();
   if (key.size() > store_->tree().limits().max_key_bytes) return Status::OK();  // cannot exist
   writes_.insert_or_assign(std::string(key), std::nullopt);
   ++writes_version_;
@@ -72,13 +82,14 @@ std::unique_ptr<TxnIterator> WriteTxn::NewIterator(btree::CursorOptions options)
 Result<CommitVersion> WriteTxn::Commit() {
   if (done_) return Status::InvalidArgument("transaction already finished");
   done_ = true;
+  if (read_only_) return snapshot_;  // nothing written, nothing to check
   return store_->Commit(*this);
 }
 
 void WriteTxn::Rollback() {
   if (done_) return;
   done_ = true;
-  store_->Unregister(snapshot_);
+  if (!read_only_) store_->Unregister(snapshot_);
 }
 
 }  // namespace ormdb::mvcc

@@ -64,7 +64,7 @@ class WriteTxn {
  private:
   friend class Store;
   friend class TxnIterator;
-  WriteTxn(Store* store, btree::Snapshot snap, Isolation isolation);
+  WriteTxn(Store* store, btree::Snapshot snap, Isolation isolation, bool read_only);
   bool serializable() const;
 
   Store* store_;
@@ -80,6 +80,9 @@ class WriteTxn {
   std::vector<ScannedRange> read_ranges_;         // serializable, or ValidateRange
   uint64_t writes_version_ = 0;  // bumped by every write, for open iterators
   bool done_ = false;
+  // From Store::BeginReadOnly: not registered with the store, refuses writes,
+  // and records no reads (nothing to validate at its commit).
+  const bool read_only_;
 };
 
 // Merges a snapshot cursor with the write set: the write set's entries

@@ -173,6 +173,34 @@ TEST(StoreTest, SuccessfulCommitsDoNotGrowTheConflictWindow) {
   EXPECT_LE(s->stats().conflict_window, 1u);
 }
 
+// A read-only transaction reads its snapshot (iterators included), refuses
+// every write, and, not being registered, keeps no commits in the conflict
+// window however long it stays open.
+TEST(StoreTest, ReadOnlyTransactionsReadTheirSnapshotAndRefuseWrites) {
+  testing::TempDir dir;
+  auto s = OpenStore(dir.path());
+  ASSERT_OK(PutOne(*s, "a", "1"));
+  auto r = s->BeginReadOnly();
+  for (int i = 0; i < 10; ++i) ASSERT_OK(PutOne(*s, "j" + std::to_string(i), "v"));
+  EXPECT_LE(s->stats().conflict_window, 1u);
+  std::string v;
+  ASSERT_OK(r->Get("a", &v));
+  EXPECT_EQ(v, "1");
+  EXPECT_TRUE(r->Get("j0", &v).IsNotFound());
+  auto it = r->NewIterator();
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  EXPECT_EQ(n, 1);
+  EXPECT_TRUE(r->Put("b", "2").IsInvalidArgument());
+  EXPECT_TRUE(r->Delete("a").IsInvalidArgument());
+  EXPECT_TRUE(r->PutStamped("p", "s", "v").IsInvalidArgument());
+  const mvcc::CommitVersion snapshot = r->snapshot_version();
+  auto done = r->Commit();
+  ASSERT_OK(done.status());
+  EXPECT_EQ(*done, snapshot);  // nothing was committed
+  EXPECT_TRUE(s->BeginRead()->Get("b", &v).IsNotFound());
+}
+
 TEST(StoreTest, FirstCommitterWinsOnAWriteWriteConflict) {
   testing::TempDir dir;
   auto s = OpenStore(dir.path());
