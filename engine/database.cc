@@ -44,6 +44,7 @@ Status Database::LoadCatalogs() {
   auto cursor = read->NewCursor(btree::CursorOptions{lo, PrefixEnd(lo)});
   std::lock_guard lock(mu_);
   current_ = Catalog::Empty();
+  current_installed_at_ = 0;  // every snapshot from now on sees what is stored
   versions_[0] = current_;
   for (cursor->SeekToFirst(); cursor->Valid(); cursor->Next()) {
     Result<std::shared_ptr<const Catalog>> c = Catalog::Decode(cursor->value());
@@ -73,7 +74,40 @@ Result<std::shared_ptr<const Catalog>> Database::CatalogVersion(uint32_t version
   return it->second;
 }
 
+bool Database::SnapshotHolds(mvcc::WriteTxn& txn, const Catalog& c) {
+  std::string ignored;
+  const bool has_own = c.version() == 0 || txn.Get(CatalogKey(kCatalogVersionTag, c.version()), &ignored).ok();
+  const bool has_next = txn.Get(CatalogKey(kCatalogVersionTag, c.version() + 1), &ignored).ok();
+  return has_own && !has_next;
+}
+
 std::unique_ptr<Transaction> Database::Begin(bool read_only) {
+  if (read_only) {
+    // Without reading the catalog keys: the current catalog is the one the
+    // snapshot sees if it was stored at or before the snapshot and no
+    // install ran during any of this. An install counts itself started
+    // before it commits and finished after it makes its catalog current;
+    // so if none was running at the first read below and none started by
+    // the last, no newer catalog was committed before the snapshot (it
+    // would be current already), and the one read is current.
+    const uint64_t finished = installs_finished_.load();
+    const uint64_t started = installs_started_.load();
+    if (started == finished) {
+      auto txn = store_->BeginReadOnly();
+      std::shared_ptr<const Catalog> c;
+      uint64_t installed_at;
+      {
+        std::lock_guard lock(mu_);
+        c = current_;
+        installed_at = current_installed_at_;
+      }
+      if (installs_started_.load() == started && installed_at <= txn->snapshot_version().value()) {
+        assert(SnapshotHolds(*txn, *c) && "a read-only transaction got a catalog its snapshot does not hold");
+        return std::unique_ptr<Transaction>(new Transaction(this, std::move(c), std::move(txn)));
+      }
+    }
+    // An install is under way: check the catalog keys as a writer does.
+  }
   for (;;) {
     // The catalog must be the one the snapshot sees: a migration commits a
     // new version before it makes it current, so between the two a snapshot
@@ -82,10 +116,7 @@ std::unique_ptr<Transaction> Database::Begin(bool read_only) {
     // what the newer version added; take both again until they agree.
     auto txn = read_only ? store_->BeginReadOnly() : store_->BeginWrite(options_.isolation);
     std::shared_ptr<const Catalog> c = catalog();
-    std::string ignored;
-    const bool has_own = c->version() == 0 || txn->Get(CatalogKey(kCatalogVersionTag, c->version()), &ignored).ok();
-    const bool has_next = txn->Get(CatalogKey(kCatalogVersionTag, c->version() + 1), &ignored).ok();
-    if (!has_own || has_next) {
+    if (!SnapshotHolds(*txn, *c)) {
       txn->Rollback();
       std::this_thread::yield();
       continue;
@@ -103,13 +134,15 @@ Result<std::shared_ptr<const Catalog>> Database::InstallSchema(std::string file_
 
 Result<std::shared_ptr<const Catalog>> Database::Install(std::shared_ptr<const Catalog> next,
                                                          const std::string& record) {
+  InstallWindow window(this);
   auto txn = store_->BeginWrite();
   RETURN_IF_ERROR(txn->Put(CatalogKey(kCatalogVersionTag, next->version()), next->Encode()));
   if (!record.empty()) RETURN_IF_ERROR(txn->Put(CatalogKey(kMigrationRecordTag, next->version()), record));
-  RETURN_IF_ERROR(txn->Commit().status());
+  ASSIGN_OR_RETURN(mvcc::CommitVersion at, txn->Commit());
   std::lock_guard lock(mu_);
   versions_[next->version()] = next;
   current_ = next;
+  current_installed_at_ = at.value();
   return next;
 }
 

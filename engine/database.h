@@ -271,6 +271,8 @@ class Database {
   friend class Transaction;
   Database() = default;
   Status LoadCatalogs();
+  // Whether `c` is the newest catalog stored in txn's snapshot.
+  static bool SnapshotHolds(mvcc::WriteTxn& txn, const Catalog& c);
   Result<std::shared_ptr<const Catalog>> Install(std::shared_ptr<const Catalog> next, const std::string& record);
   // Fills the indexes `building` marks, then installs the final catalog.
   Status FinishBuild(const std::shared_ptr<const Catalog>& building, const MigrateOptions& options,
@@ -303,8 +305,21 @@ class Database {
   std::unique_ptr<mvcc::Store> store_;
   std::map<uint32_t, std::shared_ptr<std::shared_mutex>> gates_;  // guarded by mu_
   std::mutex migrate_mu_;  // one migration at a time
+  // Catalog installs started and finished: a read-only Begin that saw none
+  // running or starting knows which catalog its snapshot sees without
+  // reading the catalog keys (Begin in database.cc says why).
+  std::atomic<uint64_t> installs_started_{0}, installs_finished_{0};
+  // Counts one install, from before its commit to after current_ is set.
+  struct InstallWindow {
+    explicit InstallWindow(Database* db) : db_(db) { db_->installs_started_.fetch_add(1); }
+    ~InstallWindow() { db_->installs_finished_.fetch_add(1); }
+    InstallWindow(const InstallWindow&) = delete;
+    InstallWindow& operator=(const InstallWindow&) = delete;
+    Database* db_;
+  };
   mutable std::mutex mu_;  // guards everything below
   std::shared_ptr<const Catalog> current_;
+  uint64_t current_installed_at_ = 0;  // the commit that stored current_ (0: before this open)
   std::map<uint32_t, std::shared_ptr<const Catalog>> versions_;
   std::map<std::pair<uint32_t, uint32_t>, int64_t> sequences_;  // (entity, field id) -> last value handed out
   std::unique_ptr<ChangeLog> changes_;  // after store_: stopped before it closes

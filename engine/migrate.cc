@@ -271,6 +271,8 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
   // schema, in the transaction that installs it: a row written meanwhile
   // makes the install conflict, and it runs again.
   std::vector<std::string> problems;
+  std::optional<InstallWindow> window(std::in_place, this);
+  uint64_t installed_at = 0;
   Status installed = RetryOnConflict([&]() -> Status {
     problems.clear();
     Transaction t(this, next, store_->BeginWrite());
@@ -286,7 +288,9 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
     if (!next->building()) RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kMigrationRecordTag, next->version()), record));
     if (!rewrite.empty()) RETURN_IF_ERROR(t.txn_->Delete(CatalogKey(kPendingRewriteTag, 0)));
     RETURN_IF_ERROR(t.txn_->Put(CatalogKey(kPendingDropTag, 0), EncodeCatalogs({base.get(), next.get()})));
-    return t.Commit().status();
+    ASSIGN_OR_RETURN(mvcc::CommitVersion at, t.Commit());
+    installed_at = at.value();
+    return Status::OK();
   });
   if (!installed.ok() || !problems.empty()) {
     if (!rewrite.empty()) RETURN_IF_ERROR(DiscardUnfinishedRewrite());
@@ -301,7 +305,9 @@ Result<MigrateResult> Database::Migrate(std::string file_name, std::string text,
     std::lock_guard lock(mu_);
     versions_[next->version()] = next;
     current_ = next;
+    current_installed_at_ = installed_at;
   }
+  window.reset();
   gates.clear();  // writers waiting on rewritten models go on (and retry: the schema changed)
   std::shared_ptr<const Catalog> final_catalog = next;
   if (next->building()) RETURN_IF_ERROR(FinishBuild(next, options, &result.failed, &final_catalog, record));
