@@ -48,6 +48,9 @@ TSAN_TESTS = store_test snapshot_test wal_test migrate_test server_test changes_
 tsan: deps build/tsan/build.ninja
 	ninja -C build/tsan -j $(JOBS) $(addprefix tests/,$(TSAN_TESTS))
 	for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./build/tsan/tests/$$t || exit 1; done
+	# Checkpoints that run while a writer publishes (the rest of this binary is single-threaded).
+	ninja -C build/tsan -j $(JOBS) tests/btree_model_test
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./build/tsan/tests/btree_model_test --gtest_filter='BtreeCheckpointTest.*'
 
 # ASan+UBSan runs the model tests at a fraction of their size (they are slow
 # under the sanitizers); the release build then runs them at full size.
