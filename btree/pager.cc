@@ -449,6 +449,25 @@ size_t Pager::unwritten_pages() const {
   return unwritten_.size();
 }
 
+namespace {
+
+// The pages of `live` that `written` does not hold already: a page number is
+// never reused while its page is unwritten, but the page itself is compared
+// to be sure.
+std::vector<std::pair<PageId, PageRef>> NotWrittenYet(std::vector<std::pair<PageId, PageRef>> live,
+                                                      const std::vector<std::pair<PageId, PageRef>>& written) {
+  std::unordered_map<PageId, const char*> done;
+  done.reserve(written.size());
+  for (const auto& [id, page] : written) done.emplace(id, page.get());
+  std::erase_if(live, [&](const std::pair<PageId, PageRef>& p) {
+    auto it = done.find(p.first);
+    return it != done.end() && it->second == p.second.get();
+  });
+  return live;
+}
+
+}  // namespace
+
 std::vector<std::pair<PageId, PageRef>> Pager::LiveUnwrittenLocked() const {
   // Published pages that the newest root still reaches; the rest were freed
   // again before being written and never need to be.
@@ -475,13 +494,8 @@ Result<size_t> Pager::WriteAhead(std::vector<std::pair<PageId, PageRef>>* writte
     pinned = meta_.generation;
     ++pins_[pinned];
   }
-  std::unordered_map<PageId, const char*> done;
-  done.reserve(written->size());
-  for (const auto& [id, page] : *written) done.emplace(id, page.get());
   std::vector<WriteRequest> writes;
-  for (auto& [id, page] : live) {
-    auto it = done.find(id);
-    if (it != done.end() && it->second == page.get()) continue;  // an earlier round wrote it
+  for (auto& [id, page] : NotWrittenYet(std::move(live), *written)) {
     writes.push_back(WriteRequest{id.value() * page_size_, std::span<const char>(page.get(), page_size_)});
     written->emplace_back(id, std::move(page));
   }
@@ -501,18 +515,7 @@ Result<MetaState> Pager::Checkpoint(const std::vector<std::pair<PageId, PageRef>
   if (meta_.generation == durable_generation_) return meta_;
   MetaState next = meta_;
   std::vector<std::pair<PageId, PageRef>> live = LiveUnwrittenLocked();
-  // What WriteAhead wrote needs no second write if it is the same page
-  // still (a page number is never reused while unwritten, but compare the
-  // page itself to be sure).
-  std::unordered_map<PageId, const char*> ahead;
-  ahead.reserve(written.size());
-  for (const auto& [id, page] : written) ahead.emplace(id, page.get());
-  std::vector<std::pair<PageId, PageRef>> rest;
-  for (const auto& [id, page] : live) {
-    auto it = ahead.find(id);
-    if (it == ahead.end() || it->second != page.get()) rest.emplace_back(id, page);
-  }
-  RETURN_IF_ERROR(WriteDurable(next, rest, lock));
+  RETURN_IF_ERROR(WriteDurable(next, NotWrittenYet(live, written), lock));
   for (const auto& [id, page] : live) {
     unwritten_.erase(id);
     cache_.Unpin(id);
