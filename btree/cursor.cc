@@ -88,7 +88,11 @@ bool Cursor::DescendBy(PickChild pick_child, PickLeafIndex pick_leaf_index) {
   if (root == kNoPage) return false;
   Result<PageRef> page = source_->Fetch(root, kAnyNode);
   if (!page.ok()) return Fail(page.status());
-  PageRef p = std::move(page).value();
+  return DescendFrom(std::move(page).value(), pick_child, pick_leaf_index);
+}
+
+template <typename PickChild, typename PickLeafIndex>
+bool Cursor::DescendFrom(PageRef p, PickChild pick_child, PickLeafIndex pick_leaf_index) {
   for (;;) {
     NodeView v(p.get(), source_->page_size());
     if (v.is_leaf()) {
@@ -109,6 +113,26 @@ bool Cursor::Descend(std::string_view key) {
                      bool exact;
                      return v.LowerBound(key, &exact);
                    });
+}
+
+bool Cursor::DescendNear(std::string_view key) {
+  // The node at depth d holds the keys from its own (already passed, since
+  // key is at or after the current one) up to its parent's key after it; a
+  // child that is its parent's last shares the parent's upper end.
+  size_t d = path_.size() - 1;
+  for (; d > 0; --d) {
+    const Frame& parent = path_[d - 1];
+    NodeView pv(parent.page.get(), source_->page_size());
+    if (parent.index < pv.count() && pv.CompareKey(key, parent.index) < 0) break;
+  }
+  PageRef from = std::move(path_[d].page);
+  path_.resize(d);
+  valid_ = false;
+  return DescendFrom(std::move(from), [&](const NodeView& v) { return v.ChildIndex(key); },
+                     [&](const NodeView& v) {
+                       bool exact;
+                       return v.LowerBound(key, &exact);
+                     });
 }
 
 bool Cursor::DescendEdge(bool leftmost) {
@@ -217,7 +241,8 @@ void Cursor::Settle(Dir dir) {
 
 void Cursor::Seek(std::string_view key) {
   if (options_.lower_bound && key < *options_.lower_bound) key = *options_.lower_bound;
-  if (Descend(key)) Settle(Dir::kForward);
+  const bool near = valid_ && !Stale() && key >= key_;
+  if (near ? DescendNear(key) : Descend(key)) Settle(Dir::kForward);
 }
 
 void Cursor::SeekForPrev(std::string_view key) {

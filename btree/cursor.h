@@ -47,9 +47,16 @@ class Cursor {
 
   // Descends to the leaf for key; leaves the leaf index at the lower bound.
   bool Descend(std::string_view key);
+  // As Descend, for a key at or after the current one: climbs only as far
+  // as the lowest node whose range holds it, then descends from there. A
+  // scan's seeks mostly land in the same leaf or the next few.
+  bool DescendNear(std::string_view key);
   bool DescendEdge(bool leftmost);
   template <typename PickChild, typename PickLeafIndex>
   bool DescendBy(PickChild pick_child, PickLeafIndex pick_leaf_index);
+  // Descends from page p (pushed as the next frame) to a leaf.
+  template <typename PickChild, typename PickLeafIndex>
+  bool DescendFrom(PageRef p, PickChild pick_child, PickLeafIndex pick_leaf_index);
   // Moves to the next/previous entry across leaves; false at the end.
   bool StepForward();
   bool StepBackward();

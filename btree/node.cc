@@ -256,6 +256,13 @@ int NodeView::ChildIndex(std::string_view key) const {
   return lo;
 }
 
+int NodeView::CompareKey(std::string_view key, int i) const {
+  std::string_view rest;
+  int cls = ClassifyByPrefix(key, &rest);
+  if (cls != 0) return cls;
+  return SearchView::Compare(rest, SearchView(p_).suffix(i));
+}
+
 size_t NodeView::used_bytes() const {
   size_t min_off = page_size_;
   for (int i = 0; i < count(); ++i) min_off = std::min<size_t>(min_off, slot(i));

@@ -82,6 +82,8 @@ class NodeView {
   int LowerBound(std::string_view key, bool* exact) const;
   // Branch: the child whose range holds key (the number of keys <= key).
   int ChildIndex(std::string_view key) const;
+  // <0, 0 or >0 as key sorts before, equal to or after key i (prefix + suffix).
+  int CompareKey(std::string_view key, int i) const;
   size_t used_bytes() const;
   const char* data() const { return p_; }
 

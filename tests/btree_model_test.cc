@@ -145,8 +145,17 @@ TEST_P(BtreeModelTest, RandomOperationsMatchStdMap) {
           if (!model_valid) break;
           ASSERT_EQ(c->key(), it->first);
           ASSERT_EQ(c->value(), it->second);
-          c->Next();
-          ++it;
+          if (rng() % 4 != 0) {
+            c->Next();
+            ++it;
+            continue;
+          }
+          // A seek from where the cursor is: mostly ahead of it (which the
+          // cursor serves from its own path), sometimes behind or onto itself.
+          std::string to = rng() % 4 == 0 ? std::string(c->key()) : MakeKey(rng, p.key_space, max_key);
+          if (rng() % 2 == 0 && to < c->key()) to = std::string(c->key()) + to;
+          c->Seek(to);
+          it = working.lower_bound(std::max(to, co.lower_bound.value_or("")));
         }
       } else {
         c->SeekForPrev(from);
