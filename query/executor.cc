@@ -183,7 +183,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
                             ++read;
                             if ((read & 1023) == 0) RETURN_IF_ERROR(ChargeRead(sel.path, 1024));
                             if (!relation_filter && !Matches(where, row)) return Visit::kContinue;
-                            rows.Add(key, std::move(row));
+                            rows.Add(std::move(key), std::move(row));
                             return limit && rows.size() >= *limit ? Visit::kStop : Visit::kContinue;
                           }));
   RETURN_IF_ERROR(ChargeRead(sel.path, read & 1023));
@@ -449,7 +449,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
                                ++read;
                                if (filter_now && !Matches(where, row)) return Visit::kContinue;
                                row_of_target[k] = static_cast<int64_t>(rel.rows.size());
-                               rel.rows.Add(key, std::move(row));
+                               rel.rows.Add(std::move(key), std::move(row));
                                return Visit::kContinue;
                              },
                              nullptr, nullptr, &how_target));
@@ -481,7 +481,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
                                ++read;
                                if (filter_now && !Matches(where, row)) return Visit::kNextRange;
                                for (size_t p : parents_of[k]) rel.groups[p].push_back(static_cast<uint32_t>(rel.rows.size()));
-                               rel.rows.Add(key, std::move(row));
+                               rel.rows.Add(std::move(key), std::move(row));
                                return Visit::kNextRange;
                              },
                              nullptr, nullptr, &how));
@@ -496,7 +496,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
       ++read;
       if (filter_now && !Matches(where, row)) return Visit::kContinue;
       rel.groups[p].push_back(static_cast<uint32_t>(rel.rows.size()));
-      rel.rows.Add(key, std::move(row));
+      rel.rows.Add(std::move(key), std::move(row));
       return limit && ++counts[p] >= *limit ? Visit::kNextRange : Visit::kContinue;
     };
     if (s_.ClusteredUnder(target, r.index)) {
