@@ -203,7 +203,7 @@ Result<query::QueryResult> PreparedRequests::Run(Workload w, int64_t param) {
   query::Request& req = requests_[static_cast<int>(w)];
   query::Filter* f = FindCompare(&req.selection.where, ParamOp(w));
   f->values[0] = w == Workload::kFiltered ? Value::Int64(param) : Value::Int32(static_cast<int32_t>(param));
-  std::unique_ptr<engine::Transaction> txn = db_->Begin();
+  std::unique_ptr<engine::Transaction> txn = db_->Begin(/*read_only=*/true);
   Result<query::QueryResult> r = txn->Execute(req);
   txn->Rollback();
   return r;
