@@ -529,7 +529,9 @@ Result<std::vector<std::pair<std::string, Row>>> Transaction::AllRows(const Mode
     std::string_view rest = it->key().substr(prefix.size());
     std::string pk(rest);
     std::vector<Value> ignored;
-    RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &ignored).Annotate("row key of " + m.name()));
+    if (Status st = schema::DecodeKeyColumns(&rest, m.pk_key, &ignored); !st.ok()) {
+      return st.Annotate("row key of " + m.name());  // built only on failure
+    }
     if (!rest.empty()) continue;
     Row row;
     if (m.cluster) {
@@ -587,7 +589,9 @@ Status Transaction::ValidateRows(const ModelInfo& m, size_t max, std::vector<std
     std::string_view rest = it->key().substr(prefix.size());
     std::string pk(rest);
     std::vector<Value> pk_values;
-    RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values).Annotate("row key of " + m.name()));
+    if (Status st = schema::DecodeKeyColumns(&rest, m.pk_key, &pk_values); !st.ok()) {
+      return st.Annotate("row key of " + m.name());  // built only on failure
+    }
     if (!rest.empty()) continue;
     Row key_row(m.fields.size());
     for (size_t i = 0; i < m.pk.size(); ++i) key_row[m.pk[i]] = pk_values[i];

@@ -588,7 +588,9 @@ Result<std::vector<std::string>> Transaction::Children(const ModelInfo& parent, 
       std::string_view rest = it->key().substr(prefix.size());
       std::string_view pk = rest;
       std::vector<Value> ignored;
-      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, child.pk_key, &ignored).Annotate("row key of " + child.name()));
+      if (Status st = schema::DecodeKeyColumns(&rest, child.pk_key, &ignored); !st.ok()) {
+        return st.Annotate("row key of " + child.name());  // built only on failure
+      }
       if (!rest.empty()) continue;
       pks.emplace_back(pk);
     } else {
@@ -722,7 +724,9 @@ Result<std::vector<Fields>> Transaction::Scan(std::string_view model, const Scan
       // The model's range also holds the rows clustered under its rows.
       std::string_view rest = it->key().substr(prefix.size());
       std::vector<Value> ignored;
-      RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, &ignored).Annotate("row key of " + m.name()));
+      if (Status st = schema::DecodeKeyColumns(&rest, m.pk_key, &ignored); !st.ok()) {
+        return st.Annotate("row key of " + m.name());  // built only on failure
+      }
       if (!rest.empty()) continue;
       Result<Row> r = DecodeRow(m, it->value());
       if (!r.ok()) return r.status().Annotate("row of " + m.name());

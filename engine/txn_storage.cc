@@ -58,7 +58,9 @@ Result<bool> AtRowOrPassDescendant(mvcc::TxnIterator* it, size_t prefix_size, co
   std::string_view k = it->key();
   std::string_view rest = k.substr(prefix_size);
   scratch->clear();
-  RETURN_IF_ERROR(schema::DecodeKeyColumns(&rest, m.pk_key, scratch).Annotate("row key of " + m.name()));
+  if (Status st = schema::DecodeKeyColumns(&rest, m.pk_key, scratch); !st.ok()) {
+    return st.Annotate("row key of " + m.name());  // built only on failure
+  }
   if (rest.empty()) return true;
   const std::string own(k.substr(0, k.size() - rest.size()));
   if (!reverse) {
