@@ -574,10 +574,11 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
     b.path = sel.path;
     b.model = m.name;
     b.rows = static_cast<uint32_t>(rows.size());
+    b.columns.reserve(sel.columns.size() + sel.counts.size());
     for (size_t c : sel.columns) {
       const schema::Field& f = m.field(fields[c]);
       const schema::StorageType type = *schema::StorageTypeOf(f);
-      ColumnBuilder cb(f.name, ColumnTypeOf(type));
+      ColumnBuilder cb(f.name, ColumnTypeOf(type), rows.size());
       for (const Row& row : rows.rows) {
         const Value& v = row[c];
         if (type == schema::StorageType::kEnum && !v.is_null()) {
@@ -598,7 +599,7 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
       const schema::Field& f = m.field(rc.field);
       LevelStats* st = Stats(sel.path.empty() ? "_count." + rc.name : sel.path + "._count." + rc.name);
       ASSIGN_OR_RETURN(Related rel, FetchRelated(sel.model, rows, f, rc.where, nullptr, st));
-      ColumnBuilder cb("_count." + rc.name, ColumnType::kInt64);
+      ColumnBuilder cb("_count." + rc.name, ColumnType::kInt64, rel.groups.size());
       for (const auto& g : rel.groups) cb.Append(Value::Int64(static_cast<int64_t>(g.size())));
       b.columns.push_back(cb.Finish());
     }

@@ -64,10 +64,16 @@ ColumnType ColumnTypeOf(schema::StorageType t) {
 
 // ================================================================ columns
 
-ColumnBuilder::ColumnBuilder(std::string name, ColumnType type) {
+ColumnBuilder::ColumnBuilder(std::string name, ColumnType type, size_t rows) {
   c_.name = std::move(name);
   c_.type = type;
-  if (FixedWidth(type) == 0) c_.offsets.push_back(0);
+  c_.nulls.reserve((rows + 7) / 8);
+  if (const size_t w = FixedWidth(type); w != 0) {
+    c_.fixed.reserve(rows * w);
+  } else {
+    c_.offsets.reserve(rows + 1);
+    c_.offsets.push_back(0);
+  }
 }
 
 void ColumnBuilder::AppendNull() {

@@ -115,7 +115,8 @@ struct QueryResult {
 // Builds a column row by row.
 class ColumnBuilder {
  public:
-  ColumnBuilder(std::string name, ColumnType type);
+  // `rows`: how many the column will hold, so appending never regrows it.
+  ColumnBuilder(std::string name, ColumnType type, size_t rows = 0);
   // `v` must be of the column's kind (as Column::Get returns it) or null.
   void Append(const schema::Value& v);
   void AppendNull();
