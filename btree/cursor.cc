@@ -140,6 +140,37 @@ bool Cursor::DescendEdge(bool leftmost) {
                    [&](const NodeView& v) { return leftmost ? 0 : v.count() - 1; });
 }
 
+namespace {
+// Pages a read-ahead asks for at once: 8 leaves are 32 KiB at the default
+// page size, one batch of reads that costs about what one read does.
+constexpr int kReadAheadPages = 8;
+}  // namespace
+
+Result<PageRef> Cursor::FetchForward(const NodeView& v, int i) {
+  if (v.level() == 1 && !source_->Cached(v.child(i))) {
+    PageId ids[kReadAheadPages];
+    int n = 0;
+    // Child j holds keys from key j-1 on: past the upper bound, nothing to read.
+    for (int j = i; j <= v.count() && n < kReadAheadPages; ++j) {
+      if (j > i && options_.upper_bound && v.CompareKey(*options_.upper_bound, j - 1) <= 0) break;
+      ids[n++] = v.child(j);
+    }
+    source_->ReadAhead(std::span<const PageId>(ids, static_cast<size_t>(n)), PageType::kLeaf);
+  }
+  return FetchChild(*source_, v, i);
+}
+
+void Cursor::ReadAheadOverflow(const NodeView& leaf, int index) {
+  PageId ids[kReadAheadPages];
+  int n = 0;
+  for (int j = index; j < leaf.count() && n < kReadAheadPages; ++j) {
+    LeafValue lv;
+    leaf.LeafEntry(j, &lv);
+    if (lv.overflow) ids[n++] = lv.first_page;
+  }
+  source_->ReadAhead(std::span<const PageId>(ids, static_cast<size_t>(n)), PageType::kOverflow);
+}
+
 // Moves the leaf frame to the first entry of the next leaf (or the last entry
 // of the previous one), climbing as far as needed.
 bool Cursor::StepForward() {
@@ -152,7 +183,7 @@ bool Cursor::StepForward() {
       // Descend the leftmost spine of the new subtree.
       PageRef p;
       {
-        Result<PageRef> child = FetchChild(*source_, v, f.index);
+        Result<PageRef> child = FetchForward(v, f.index);
         if (!child.ok()) return Fail(child.status());
         p = std::move(child).value();
       }
@@ -163,7 +194,7 @@ bool Cursor::StepForward() {
           return true;
         }
         path_.push_back(Frame{p, 0});
-        Result<PageRef> child = FetchChild(*source_, c, 0);
+        Result<PageRef> child = FetchForward(c, 0);
         if (!child.ok()) return Fail(child.status());
         p = std::move(child).value();
       }
@@ -227,6 +258,7 @@ void Cursor::Settle(Dir dir) {
   if (dir == Dir::kForward && options_.upper_bound && key_ >= *options_.upper_bound) return;
   if (dir == Dir::kBackward && options_.lower_bound && key_ < *options_.lower_bound) return;
   if (lv.overflow) {
+    if (dir == Dir::kForward && !source_->Cached(lv.first_page)) ReadAheadOverflow(v, leaf.index);
     Status st = ReadValue(*source_, lv, &value_buf_);
     if (!st.ok()) {
       Fail(st);

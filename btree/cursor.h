@@ -57,6 +57,13 @@ class Cursor {
   // Descends from page p (pushed as the next frame) to a leaf.
   template <typename PickChild, typename PickLeafIndex>
   bool DescendFrom(PageRef p, PickChild pick_child, PickLeafIndex pick_leaf_index);
+  // Fetches child i of branch v for a forward step. When it is a leaf that
+  // is not cached, the leaves after it (up to the upper bound) are read in
+  // the same batch: a scan that crosses one leaf boundary cold crosses more.
+  Result<PageRef> FetchForward(const NodeView& v, int i);
+  // Before a forward read of the overflow value at the leaf's `index` that
+  // is not cached: reads it with the following cells' overflow values.
+  void ReadAheadOverflow(const NodeView& leaf, int index);
   // Moves to the next/previous entry across leaves; false at the end.
   bool StepForward();
   bool StepBackward();

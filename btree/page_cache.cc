@@ -62,6 +62,12 @@ PageRef PageCache::Lookup(PageId id) {
   return slot.page;
 }
 
+bool PageCache::Contains(PageId id) const {
+  const Shard& s = shards_[Hash(id.value()) >> (64 - kShardBits)];
+  std::lock_guard lock(s.mu);
+  return s.slots[Probe(s, id.value())].id != kEmpty;
+}
+
 template <typename T>
 T PageCache::Sum(T Shard::*field) const {
   T n = 0;
@@ -94,6 +100,21 @@ void PageCache::Insert(PageId id, PageRef page, bool pinned) {
     ++s.unpinned;
     EvictOverflow(s);
   }
+}
+
+void PageCache::InsertIfAbsent(PageId id, PageRef page) {
+  Shard& s = ShardFor(id.value());
+  std::lock_guard lock(s.mu);
+  if ((s.used + 1) * 4 > s.slots.size() * 3) Grow(s);
+  Slot& slot = s.slots[Probe(s, id.value())];
+  if (slot.id != kEmpty) return;
+  slot.id = id.value();
+  ++s.used;
+  slot.page = std::move(page);
+  slot.pinned = false;
+  slot.referenced = false;  // not used yet: the first to go if nothing reads it
+  ++s.unpinned;
+  EvictOverflow(s);
 }
 
 void PageCache::Unpin(PageId id) {

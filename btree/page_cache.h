@@ -26,8 +26,13 @@ class PageCache {
   PageCache(size_t capacity_bytes, uint32_t page_size);
 
   PageRef Lookup(PageId id);
+  // Whether the page is held, without counting a hit or a miss.
+  bool Contains(PageId id) const;
   // Inserts or replaces (a reused page number gets its new contents).
   void Insert(PageId id, PageRef page, bool pinned = false);
+  // Inserts, unpinned, unless the page is held already (read-ahead: what is
+  // there is at least as new, and may be pinned).
+  void InsertIfAbsent(PageId id, PageRef page);
   // Makes a pinned page evictable again.
   void Unpin(PageId id);
   void Erase(PageId id);

@@ -3,6 +3,7 @@
 // point reads are written once against this interface.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "btree/node.h"
@@ -15,6 +16,12 @@ class PageSource {
  public:
   virtual ~PageSource() = default;
   virtual Result<PageRef> Fetch(PageId id, PageType type) = 0;
+  // Read-ahead for scans: whether Fetch would find the page without a read,
+  // and a hint that the pages of `ids` are needed next, which a source
+  // backed by a file may read together. A source that reads nothing from a
+  // file (or not through a cache) ignores the hint.
+  virtual bool Cached(PageId) const { return true; }
+  virtual void ReadAhead(std::span<const PageId>, PageType) {}
   virtual PageId root() const = 0;
   virtual uint32_t page_size() const = 0;
   // Changes whenever the tree under this source changes (a write transaction's

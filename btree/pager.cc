@@ -279,7 +279,7 @@ MetaState Pager::meta() const {
 }
 
 PagerStats Pager::stats() const {
-  return PagerStats{cache_.hits(), cache_.misses(), pages_written_.load(), commits_.load()};
+  return PagerStats{cache_.hits(), cache_.misses(), pages_written_.load(), commits_.load(), pages_read_ahead_.load()};
 }
 
 Result<MutablePage> Pager::ReadFromFile(PageId id, PageType expected) {
@@ -296,6 +296,38 @@ Result<MutablePage> Pager::ReadFromFile(PageId id, PageType expected) {
     RETURN_IF_ERROR(ValidateNode(page.get(), page_size_, path_ + ": page " + id.ToString()));
   }
   return page;
+}
+
+void Pager::ReadAhead(std::span<const PageId> ids, PageType expected) {
+  uint64_t limit;
+  {
+    std::lock_guard lock(mu_);
+    limit = std::max(meta_.page_count, free_.page_count());
+  }
+  std::vector<PageId> want;
+  for (PageId id : ids) {
+    if (id.value() >= kFirstDataPage && id.value() < limit && !cache_.Contains(id)) want.push_back(id);
+  }
+  if (want.empty()) return;
+  std::vector<MutablePage> pages;
+  std::vector<ReadRequest> reads;
+  pages.reserve(want.size());
+  reads.reserve(want.size());
+  for (PageId id : want) {
+    pages.push_back(AllocatePage(page_size_));
+    reads.push_back(ReadRequest{id.value() * page_size_, std::span<char>(pages.back().get(), page_size_)});
+  }
+  if (!file_->ReadBatch(reads).ok()) return;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (reads[i].bytes_read < page_size_) continue;
+    if (!VerifyPage(pages[i].get(), page_size_, want[i], expected, path_).ok()) continue;
+    if (PageTypeMatches(expected, kAnyNode) &&
+        !ValidateNode(pages[i].get(), page_size_, path_ + ": page " + want[i].ToString()).ok()) {
+      continue;
+    }
+    cache_.InsertIfAbsent(want[i], PageRef(std::move(pages[i])));
+    pages_read_ahead_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 Result<PageRef> Pager::Read(PageId id, PageType expected) {

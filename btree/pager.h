@@ -57,6 +57,7 @@ struct PagerStats {
   uint64_t cache_misses = 0;
   uint64_t pages_written = 0;
   uint64_t commits = 0;
+  uint64_t pages_read_ahead = 0;  // read before anyone asked for them (ReadAhead)
 };
 
 class Pager {
@@ -73,6 +74,14 @@ class Pager {
   // Reads a committed page through the cache, verified (checksum, number, type
   // and, for nodes, the node layout) before it is returned.
   Result<PageRef> Read(PageId id, PageType expected);
+  // Whether a page is in the cache (no hit or miss is counted).
+  bool Cached(PageId id) const { return cache_.Contains(id); }
+  // Reads the pages of `ids` that are not cached in one batch and caches
+  // them: a scan about to need them waits for one read instead of one per
+  // page. Each must be reachable from a pinned state (so its contents are
+  // fixed). A page that fails to read or verify is left out: the Read that
+  // needs it reports the error.
+  void ReadAhead(std::span<const PageId> ids, PageType expected);
 
   // --- Snapshots: a pinned generation keeps every page its root reaches. ---
   // Pins the newest committed state and returns it.
@@ -165,6 +174,7 @@ class Pager {
 
   std::atomic<uint64_t> pages_written_{0};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> pages_read_ahead_{0};
 };
 
 }  // namespace ormdb::btree

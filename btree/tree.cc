@@ -12,6 +12,8 @@ struct Snapshot::State final : PageSource {
   State(Pager* p, MetaState m) : pager(p), meta(m) {}
   ~State() override { pager->Unpin(meta.generation); }
   Result<PageRef> Fetch(PageId id, PageType type) override { return pager->Read(id, type); }
+  bool Cached(PageId id) const override { return pager->Cached(id); }
+  void ReadAhead(std::span<const PageId> ids, PageType type) override { pager->ReadAhead(ids, type); }
   PageId root() const override { return meta.root; }
   uint32_t page_size() const override { return pager->page_size(); }
 

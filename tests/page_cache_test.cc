@@ -82,5 +82,25 @@ TEST(PageCacheTest, HitsAreCounted) {
   EXPECT_EQ(cache.misses(), 1u);
 }
 
+TEST(PageCacheTest, InsertIfAbsentKeepsWhatIsThereAndCountsNothing) {
+  PageCache cache(1 << 20, kPage);
+  PageRef pinned = AllocatePage(kPage);
+  cache.Insert(PageId(7), pinned, /*pinned=*/true);
+  cache.InsertIfAbsent(PageId(7), AllocatePage(kPage));  // read-ahead of an older copy
+  cache.InsertIfAbsent(PageId(8), AllocatePage(kPage));
+  EXPECT_TRUE(cache.Contains(PageId(7)));
+  EXPECT_TRUE(cache.Contains(PageId(8)));
+  EXPECT_FALSE(cache.Contains(PageId(9)));
+  EXPECT_EQ(cache.hits(), 0u);
+  EXPECT_EQ(cache.misses(), 0u);
+  EXPECT_EQ(cache.Lookup(PageId(7)), pinned);
+  // Still pinned: a cache bound of no pages evicts everything else.
+  PageCache tiny(0, kPage);
+  tiny.Insert(PageId(1), pinned, /*pinned=*/true);
+  tiny.InsertIfAbsent(PageId(1), AllocatePage(kPage));
+  for (uint64_t i = 2; i < 100; ++i) tiny.InsertIfAbsent(PageId(i), AllocatePage(kPage));
+  EXPECT_EQ(tiny.Lookup(PageId(1)), pinned);
+}
+
 }  // namespace
 }  // namespace ormdb::btree

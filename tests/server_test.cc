@@ -829,6 +829,7 @@ TEST_F(ServerTest, MetricsEndpointServesPrometheusText) {
   EXPECT_NE(body.find("ormdb_requests_total{type=\"Fetch\"} 1"), std::string::npos) << body;
   EXPECT_NE(body.find("ormdb_commits_total"), std::string::npos);
   EXPECT_NE(body.find("ormdb_page_cache_hits_total"), std::string::npos);
+  EXPECT_NE(body.find("ormdb_pages_read_ahead_total"), std::string::npos);
   EXPECT_NE(body.find("ormdb_wal_size_bytes"), std::string::npos);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -139,6 +140,60 @@ TEST(SnapshotTest, ConcurrentReadersSeeWholeCommitsOnly) {
   EXPECT_FALSE(torn.load());
   EXPECT_GT(checks.load(), 0);
   ASSERT_OK(CheckIntegrity(*tree).status());
+}
+
+// A cold forward scan reads the leaves after the one it needs, and the
+// overflow values after the one it reads, in one batch each: it waits for
+// far fewer reads than it has pages, and reads the same entries.
+TEST(SnapshotTest, ColdScansReadAheadAndReadTheSameEntries) {
+  testing::TempDir dir;
+  TreeOptions opts;
+  opts.page_size = 4096;
+  opts.sync = false;
+  opts.direct_io = true;  // the cache is all there is: every miss is a read
+  std::map<std::string, std::string> expected;
+  {
+    auto t = Tree::Open(dir.File("r.odb"), opts);
+    ASSERT_OK(t.status());
+    auto txn = (*t)->BeginWrite();
+    for (int i = 0; i < 20000; ++i) {
+      char k[16];
+      std::snprintf(k, sizeof k, "k%07d", i);
+      // In the upper half, every 16th value is too long for its leaf: an overflow page.
+      std::string v = i >= 10000 && i % 16 == 0 ? std::string(3000 + i % 500, 'a' + i % 26)
+                                                : std::string(40, 'a' + i % 26);
+      ASSERT_OK(txn->Put(k, v));
+      expected[k] = v;
+    }
+    ASSERT_OK(txn->Commit());
+    ASSERT_OK((*t)->Checkpoint().status());
+  }
+  auto t = Tree::Open(dir.File("r.odb"), opts);
+  ASSERT_OK(t.status());
+  auto report = CheckIntegrity(**t);
+  ASSERT_OK(report.status());
+  auto reopened = Tree::Open(dir.File("r.odb"), opts);  // the check warmed the first one's cache
+  ASSERT_OK(reopened.status());
+  Tree& tree = **reopened;
+
+  // A bounded scan reads ahead no further than its bound's leaf: 200 small
+  // entries fill 3 or 4 leaves, where a read-ahead past the bound takes 8.
+  {
+    auto c = tree.GetSnapshot().NewCursor(CursorOptions{std::string("k0001000"), std::string("k0001200")});
+    size_t n = 0;
+    for (c->SeekToFirst(); c->Valid(); c->Next()) ++n;
+    ASSERT_OK(c->status());
+    EXPECT_EQ(n, 200u);
+    const PagerStats s = tree.pager().stats();
+    EXPECT_LE(s.cache_misses + s.pages_read_ahead, 2 /* root, branch */ + 5u);
+  }
+
+  std::map<std::string, std::string> got = Contents(tree.GetSnapshot());
+  EXPECT_EQ(got, expected);
+  const PagerStats s = tree.pager().stats();
+  const uint64_t pages = report->leaf_pages + report->overflow_pages;
+  EXPECT_GT(s.pages_read_ahead, pages / 2);
+  EXPECT_LT(s.cache_misses, pages / 4) << "leaves and overflow pages: " << pages;
 }
 
 TEST(SnapshotTest, WriteTransactionCursorSeesItsOwnWrites) {
