@@ -57,7 +57,9 @@ struct PagerStats {
   uint64_t cache_misses = 0;
   uint64_t pages_written = 0;
   uint64_t commits = 0;
-  uint64_t pages_read_ahead = 0;  // read before anyone asked for them (ReadAhead)
+  // Pages read in ReadAhead batches (the one a scan needed and those after
+  // it); cache_misses counts the pages read one at a time.
+  uint64_t pages_read_ahead = 0;
 };
 
 class Pager {

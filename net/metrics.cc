@@ -91,10 +91,11 @@ std::string Metrics::Render(engine::Database& db, const std::string& data_dir) c
   Line(&out, "ormdb_wal_size_bytes", "", DirectoryBytes(std::filesystem::path(data_dir) / "wal"));
   Help(&out, "ormdb_page_cache_hits_total", "counter", "Page reads served by the buffer cache.");
   Line(&out, "ormdb_page_cache_hits_total", "", p.cache_hits);
-  Help(&out, "ormdb_page_cache_misses_total", "counter", "Page reads that went to the data file.");
+  Help(&out, "ormdb_page_cache_misses_total", "counter",
+       "Pages read from the data file one at a time (a lookup that missed the cache).");
   Line(&out, "ormdb_page_cache_misses_total", "", p.cache_misses);
   Help(&out, "ormdb_pages_read_ahead_total", "counter",
-       "Pages a cold scan read from the data file together with the one it needed (read-ahead).");
+       "Pages read from the data file in read-ahead batches: the page a scan needed and the ones after it.");
   Line(&out, "ormdb_pages_read_ahead_total", "", p.pages_read_ahead);
   const engine::ChangeLogStats cs = db.changes().stats();
   Help(&out, "ormdb_subscriptions_open", "gauge", "Change stream subscriptions open now.");
