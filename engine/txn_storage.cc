@@ -1,11 +1,14 @@
 #include "engine/txn_storage.h"
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "engine/keyspace.h"
 #include "engine/row_text.h"
 #include "query/parser.h"
+#include "query/result.h"
 #include "schema/key_codec.h"
 
 namespace ormdb::engine {
@@ -221,10 +224,10 @@ Status TxnStorage::Scan(schema::ModelIndex mi, int index, std::span<const query:
   return Status::OK();
 }
 
-Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::string> parent_keys, bool reverse,
-                                 const query::RowVisitor& visit) {
+template <typename OnRow>
+Status TxnStorage::ForEachClustered(const ModelInfo& m, std::span<const std::string> parent_keys, bool reverse,
+                                    OnRow on_row) {
   RETURN_IF_ERROR(txn_->CheckOpen());
-  const ModelInfo& m = txn_->catalog_->model(child);
   btree::CursorOptions o;
   o.lower_bound = std::string(1, kRowSpace);
   o.upper_bound = std::string(1, static_cast<char>(kRowSpace + 1));
@@ -249,10 +252,7 @@ Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::
       // clustered descendants, which are skipped by seeking past them.
       ASSIGN_OR_RETURN(bool is_row, AtRowOrPassDescendant(it.get(), prefix.size(), m, reverse, &pk_values));
       if (!is_row) continue;
-      Result<Row> row = txn_->DecodeRow(m, it->value());
-      if (!row.ok()) return row.status().Annotate("row of " + m.name());
-      std::string row_key(k);
-      ASSIGN_OR_RETURN(Visit v, visit(pi, row_key, *row));
+      ASSIGN_OR_RETURN(Visit v, on_row(pi, k, it->value()));
       if (v == Visit::kStop) return it->status();
       if (v == Visit::kNextRange) break;
       if (m.has_clustered_children && !reverse) {
@@ -264,6 +264,85 @@ Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::
     RETURN_IF_ERROR(it->status());
   }
   return Status::OK();
+}
+
+Status TxnStorage::ScanClustered(schema::ModelIndex child, std::span<const std::string> parent_keys, bool reverse,
+                                 const query::RowVisitor& visit) {
+  const ModelInfo& m = txn_->catalog_->model(child);
+  return ForEachClustered(m, parent_keys, reverse,
+                          [&](size_t pi, std::string_view key, std::string_view record) -> Result<Visit> {
+                            Result<Row> row = txn_->DecodeRow(m, record);
+                            if (!row.ok()) return row.status().Annotate("row of " + m.name());
+                            std::string row_key(key);
+                            return visit(pi, row_key, *row);
+                          });
+}
+
+namespace {
+
+// A record read in place: columns copied out as stored when it is in the
+// current layout, else decoded (once) through the transaction.
+class StoredRecord final : public query::StoredRow {
+ public:
+  using Decode = std::function<Result<Row>(std::string_view)>;
+  StoredRecord(const ModelInfo& m, uint32_t current_version, Decode decode)
+      : m_(m), current_version_(current_version), decode_(std::move(decode)) {}
+
+  Status Reset(std::string_view record) {
+    record_ = record;
+    decoded_.reset();
+    view_.reset();
+    ASSIGN_OR_RETURN(uint32_t version, schema::RecordSchemaVersion(record));
+    if (version == current_version_) {
+      Result<schema::RecordView> view = schema::RecordView::Open(record, *m_.layout);
+      if (!view.ok()) return view.status().Annotate("row of " + m_.name());
+      view_.emplace(std::move(view).value());
+    }
+    return Status::OK();
+  }
+
+  bool AppendStored(size_t c, query::ColumnBuilder* b) const override {
+    if (!view_) return false;
+    if (view_->IsNull(c)) {
+      b->AppendNull();
+      return true;
+    }
+    const schema::StorageType t = m_.layout->field(c).type;
+    if (t == schema::StorageType::kEnum || t == schema::StorageType::kDecimal) return false;
+    b->AppendStored(m_.layout->is_fixed(c) ? view_->GetFixed(c) : view_->GetVariable(c));
+    return true;
+  }
+
+  Result<schema::Value> Get(size_t c) const override {
+    if (view_) return view_->Get(c);
+    if (!decoded_) {
+      Result<Row> row = decode_(record_);
+      if (!row.ok()) return row.status().Annotate("row of " + m_.name());
+      decoded_ = std::move(row).value();
+    }
+    return (*decoded_)[c];
+  }
+
+ private:
+  const ModelInfo& m_;
+  const uint32_t current_version_;
+  const Decode decode_;
+  std::string_view record_;
+  std::optional<schema::RecordView> view_;
+  mutable std::optional<Row> decoded_;
+};
+
+}  // namespace
+
+Status TxnStorage::ScanClusteredStored(schema::ModelIndex child, std::span<const std::string> parent_keys,
+                                       const query::StoredRowVisitor& visit) {
+  const ModelInfo& m = txn_->catalog_->model(child);
+  StoredRecord row(m, txn_->catalog_->version(), [&](std::string_view record) { return txn_->DecodeRow(m, record); });
+  return ForEachClustered(m, parent_keys, /*reverse=*/false,
+                          [&](size_t pi, std::string_view, std::string_view record) -> Result<Visit> {
+                            RETURN_IF_ERROR(row.Reset(record));
+                            return visit(pi, row);
+                          });
 }
 
 Status TxnStorage::CheckTypes(const ModelInfo& m, const Row& values, const std::vector<bool>& given) const {

@@ -24,6 +24,8 @@ class TxnStorage final : public query::Storage {
               const query::RowVisitor& visit) override;
   Status ScanClustered(schema::ModelIndex child, std::span<const std::string> parent_keys, bool reverse,
                        const query::RowVisitor& visit) override;
+  Status ScanClusteredStored(schema::ModelIndex child, std::span<const std::string> parent_keys,
+                             const query::StoredRowVisitor& visit) override;
   uint64_t PagesRead() const override;
 
   Result<query::Row> Insert(schema::ModelIndex m, query::Row values, std::vector<bool> given) override;
@@ -32,6 +34,10 @@ class TxnStorage final : public query::Storage {
   Result<bool> Delete(schema::ModelIndex m, const query::Row& pk) override;
 
  private:
+  // The loop of both clustered scans: on_row(parent, key, record) for each
+  // row of `child` under each parent.
+  template <typename OnRow>
+  Status ForEachClustered(const ModelInfo& m, std::span<const std::string> parent_keys, bool reverse, OnRow on_row);
   Status CheckTypes(const ModelInfo& m, const query::Row& values, const std::vector<bool>& given) const;
 
   Transaction* txn_;

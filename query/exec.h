@@ -81,6 +81,20 @@ class Exec {
   // Appends the entity block of `rows` (and, below it, its includes' blocks
   // and edges) to *out; returns its index.
   Result<uint32_t> BuildLevel(const Selection& sel, RowSet rows, QueryResult* out);
+  // Whether include `child` (relation field `f` of a level of model `m`) is
+  // read straight into its block's columns (BuildStored): its rows are
+  // stored under each parent in the order it asks for, and there is nothing
+  // to filter, dedupe, count or fetch below them.
+  bool ReadsStored(schema::ModelIndex m, const schema::Field& f, const Selection& child) const;
+  // Appends such an include's entity block (columns copied from the stored
+  // records, each parent's skip and take applied as its rows arrive) and
+  // sets the edge's offsets; returns the block's index.
+  Result<uint32_t> BuildStored(schema::ModelIndex m, const RowSet& parents, const Selection& child, EdgeBlock* e,
+                               LevelStats* st, QueryResult* out);
+  // Appends a value of field `f` to its column (an enum by its name).
+  void AppendValue(const schema::Field& f, schema::StorageType type, const schema::Value& v, ColumnBuilder* cb) const;
+  // Counts rows a level returns against the request's budget.
+  Status ChargeReturned(const std::string& path, uint64_t n);
   Status ChargeRead(const std::string& path, uint64_t n);
   // Busy when the request was cancelled or ran past its deadline.
   Status CheckInterrupt(const std::string& path) const;

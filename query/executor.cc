@@ -560,12 +560,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
 Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult* out) {
   const schema::Model& m = schema_.model(sel.model);
   const std::vector<schema::FieldIndex> fields = StoredFields(m);
-  rows_returned_ += rows.size();
-  if (rows_returned_ > options_.max_rows_returned) {
-    return Status::Busy((sel.path.empty() ? std::string("the root") : "include " + sel.path) +
-                        ": the result holds more than " + std::to_string(options_.max_rows_returned) +
-                        " rows (its row budget)");
-  }
+  RETURN_IF_ERROR(ChargeReturned(sel.path, rows.size()));
   Stats(sel.path)->returned += rows.size();
   const uint32_t index = static_cast<uint32_t>(out->entities.size());
   out->entities.emplace_back();
@@ -579,20 +574,7 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
       const schema::Field& f = m.field(fields[c]);
       const schema::StorageType type = *schema::StorageTypeOf(f);
       ColumnBuilder cb(f.name, ColumnTypeOf(type), rows.size());
-      for (const Row& row : rows.rows) {
-        const Value& v = row[c];
-        if (type == schema::StorageType::kEnum && !v.is_null()) {
-          // Stored by the value's database name; answered by its name.
-          const schema::Enum& e = schema_.enum_type(f.enum_type);
-          Value name = v;
-          for (const schema::EnumValue& ev : e.values) {
-            if (ev.db_name == v.string_value()) name = Value::String(ev.name);
-          }
-          cb.Append(name);
-        } else {
-          cb.Append(v);
-        }
-      }
+      for (const Row& row : rows.rows) AppendValue(f, type, row[c], &cb);
       b.columns.push_back(cb.Finish());
     }
     for (const RelationCount& rc : sel.counts) {
@@ -609,12 +591,17 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
     const Selection& child = *inc.selection;
     const schema::Field& f = m.field(inc.field);
     LevelStats* st = Stats(child.path);
-    ASSIGN_OR_RETURN(Related rel, FetchRelated(sel.model, rows, f, child.where, &child, st));
     EdgeBlock e;
     e.path = child.path;
     e.field = inc.name;
     e.parent_block = index;
     e.list = f.list;
+    if (ReadsStored(sel.model, f, child)) {
+      ASSIGN_OR_RETURN(e.child_block, BuildStored(sel.model, rows, child, &e, st, out));
+      out->edges.push_back(std::move(e));
+      continue;
+    }
+    ASSIGN_OR_RETURN(Related rel, FetchRelated(sel.model, rows, f, child.where, &child, st));
     e.offsets.reserve(rows.size() + 1);
     e.offsets.push_back(0);
     RowSet child_rows;
@@ -645,6 +632,126 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
     ASSIGN_OR_RETURN(e.child_block, BuildLevel(child, std::move(child_rows), out));
     out->edges.push_back(std::move(e));
   }
+  return index;
+}
+
+
+Status Exec::ChargeReturned(const std::string& path, uint64_t n) {
+  rows_returned_ += n;
+  if (rows_returned_ > options_.max_rows_returned) {
+    return Status::Busy((path.empty() ? std::string("the root") : "include " + path) + ": the result holds more than " +
+                        std::to_string(options_.max_rows_returned) + " rows (its row budget)");
+  }
+  return Status::OK();
+}
+
+void Exec::AppendValue(const schema::Field& f, schema::StorageType type, const Value& v, ColumnBuilder* cb) const {
+  if (type == schema::StorageType::kEnum && !v.is_null()) {
+    // Stored by the value's database name; answered by its name.
+    for (const schema::EnumValue& ev : schema_.enum_type(f.enum_type).values) {
+      if (ev.db_name == v.string_value()) return cb->Append(Value::String(ev.name));
+    }
+  }
+  cb->Append(v);
+}
+
+// ================================================================ stored includes
+
+bool Exec::ReadsStored(schema::ModelIndex m, const schema::Field& f, const Selection& child) const {
+  const schema::Relation& r = schema_.relation(f.relation);
+  if (r.kind == schema::RelationKind::kManyToMany || IsFromSide(r, m, f) || !s_.ClusteredUnder(child.model, r.index)) {
+    return false;
+  }
+  if (!child.where.is_true() || !child.distinct.empty() || child.cursor || !child.includes.empty() ||
+      !child.counts.empty() || (child.take && *child.take < 0)) {
+    return false;
+  }
+  const std::vector<size_t> pk = PrimaryKeyColumns(schema_.model(child.model));
+  bool reverse = false;
+  return IndexServesOrder(s_.Indexes(child.model)[0], 0, MakeRowOrder(child.order_by, pk), pk, &reverse) && !reverse;
+}
+
+Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, const Selection& child, EdgeBlock* e,
+                                   LevelStats* st, QueryResult* out) {
+  const schema::Model& cm = schema_.model(child.model);
+  const uint64_t pages_before = Pages();
+  // The scan takes the parents in key order.
+  std::vector<uint32_t> by_key(parents.size());
+  std::iota(by_key.begin(), by_key.end(), 0);
+  std::sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) { return parents.keys[a] < parents.keys[b]; });
+  std::vector<std::string> keys;
+  keys.reserve(parents.size());
+  for (uint32_t i : by_key) keys.push_back(parents.keys[i]);
+
+  const std::vector<schema::FieldIndex> fields = StoredFields(cm);
+  std::vector<ColumnBuilder> columns;
+  std::vector<schema::StorageType> types;
+  columns.reserve(child.columns.size());
+  for (size_t c : child.columns) {
+    const schema::Field& cf = cm.field(fields[c]);
+    types.push_back(*schema::StorageTypeOf(cf));
+    columns.emplace_back(cf.name, ColumnTypeOf(types.back()));
+  }
+  const uint64_t skip = static_cast<uint64_t>(child.skip);
+  std::optional<uint64_t> take;
+  if (child.take) take = static_cast<uint64_t>(*child.take);
+  std::vector<uint64_t> seen(parents.size(), 0), kept(parents.size(), 0);  // by scan range
+  uint64_t read = 0, rows = 0;
+  if (!take || *take > 0) {
+    RETURN_IF_ERROR(s_.ScanClusteredStored(child.model, keys, [&](size_t range, const StoredRow& row) -> Result<Visit> {
+      ++read;
+      if (seen[range]++ < skip) return Visit::kContinue;
+      for (size_t k = 0; k < columns.size(); ++k) {
+        const size_t c = child.columns[k];
+        if (!row.AppendStored(c, &columns[k])) {
+          ASSIGN_OR_RETURN(Value v, row.Get(c));
+          AppendValue(cm.field(fields[c]), types[k], v, &columns[k]);
+        }
+      }
+      ++rows;
+      ++kept[range];
+      return take && kept[range] >= *take ? Visit::kNextRange : Visit::kContinue;
+    }));
+  }
+  RETURN_IF_ERROR(ChargeRead(child.path, read));
+  RETURN_IF_ERROR(ChargeReturned(child.path, rows));
+
+  // The rows arrived parent by parent in key order, range r's at
+  // [start[r], start[r + 1]); the block lists them in the parents' order.
+  std::vector<uint64_t> start(parents.size() + 1, 0);
+  for (size_t r = 0; r < parents.size(); ++r) start[r + 1] = start[r] + kept[r];
+  std::vector<size_t> range_of(parents.size());
+  for (size_t r = 0; r < parents.size(); ++r) range_of[by_key[r]] = r;
+  std::vector<uint32_t> order;
+  order.reserve(rows);
+  bool in_order = true;
+  e->offsets.reserve(parents.size() + 1);
+  e->offsets.push_back(0);
+  for (size_t p = 0; p < parents.size(); ++p) {
+    const size_t r = range_of[p];
+    in_order = in_order && r == p;
+    for (uint64_t i = start[r]; i < start[r + 1]; ++i) order.push_back(static_cast<uint32_t>(i));
+    e->offsets.push_back(static_cast<uint32_t>(order.size()));
+  }
+  EntityBlock b;
+  b.path = child.path;
+  b.model = cm.name;
+  b.rows = static_cast<uint32_t>(rows);
+  b.columns.reserve(columns.size());
+  for (ColumnBuilder& cb : columns) {
+    Column col = cb.Finish();
+    b.columns.push_back(in_order ? std::move(col) : ReorderRows(col, order));
+  }
+  st->read += read;
+  st->returned += rows;
+  st->pages += Pages() - pages_before;
+  if (explain_ && st->access.empty()) {
+    st->access = "clustered under " + schema_.model(m).name + ": " + std::to_string(keys.size()) +
+                 " prefix scans in one pass, in order" + (take ? ", stopping at the take" : "") +
+                 ", records copied into the columns";
+  }
+  const uint32_t index = static_cast<uint32_t>(out->entities.size());
+  out->entities.push_back(std::move(b));
   return index;
 }
 

@@ -88,6 +88,30 @@ void ColumnBuilder::AppendNull() {
   ++rows_;
 }
 
+void ColumnBuilder::AppendStored(std::string_view bytes) {
+  if (rows_ % 8 == 0) c_.nulls.push_back(0);
+  if (const size_t w = FixedWidth(c_.type); w != 0) {
+    assert(bytes.size() == w);
+    c_.fixed.append(bytes);
+  } else {
+    c_.bytes.append(bytes);
+    c_.offsets.push_back(static_cast<uint32_t>(c_.bytes.size()));
+  }
+  ++rows_;
+}
+
+Column ReorderRows(const Column& c, std::span<const uint32_t> rows) {
+  ColumnBuilder b(c.name, c.type, rows.size());
+  for (uint32_t r : rows) {
+    if (c.is_null(r)) {
+      b.AppendNull();
+    } else {
+      b.AppendStored(c.GetBytes(r));
+    }
+  }
+  return b.Finish();
+}
+
 void ColumnBuilder::Append(const Value& v) {
   if (v.is_null()) return AppendNull();
   if (rows_ % 8 == 0) c_.nulls.push_back(0);

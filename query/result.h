@@ -61,6 +61,9 @@ struct Column {
   std::string_view GetBytes(size_t row) const;
 };
 
+// The rows of `c` in the order `rows` lists them.
+Column ReorderRows(const Column& c, std::span<const uint32_t> rows);
+
 struct EntityBlock {
   std::string path;   // "" for the root, "posts", "posts.comments"
   std::string model;  // the model's name ("" for aggregate and count blocks)
@@ -120,6 +123,9 @@ class ColumnBuilder {
   // `v` must be of the column's kind (as Column::Get returns it) or null.
   void Append(const schema::Value& v);
   void AppendNull();
+  // A non-null value given as the column keeps it: the fixed-width bytes
+  // (FixedWidth(type) of them) or the variable-width bytes.
+  void AppendStored(std::string_view bytes);
   Column Finish();
 
  private:

@@ -51,6 +51,23 @@ struct KeyRange {
 // What a visitor wants next.
 enum class Visit : uint8_t { kContinue, kNextRange, kStop };
 
+class ColumnBuilder;
+
+// A row of a scan as stored, for a visitor that only copies columns into a
+// result block: valid during the visit.
+class StoredRow {
+ public:
+  // Appends stored column c to b when its stored bytes are the column's
+  // (the row is in the current layout and the field is neither an enum nor
+  // a decimal); false otherwise, and the caller appends Get(c).
+  virtual bool AppendStored(size_t c, ColumnBuilder* b) const = 0;
+  virtual Result<schema::Value> Get(size_t c) const = 0;
+
+ protected:
+  ~StoredRow() = default;
+};
+using StoredRowVisitor = std::function<Result<Visit>(size_t range, const StoredRow& row)>;
+
 // Receives each row: the range (or parent) it belongs to, the row's key in
 // storage (opaque; ScanClustered takes it back), and the row. The visitor
 // may take both (move from them).
@@ -75,6 +92,9 @@ class Storage {
   // keys a scan reported, ascending), in primary key order under each.
   virtual Status ScanClustered(schema::ModelIndex child, std::span<const std::string> parent_keys, bool reverse,
                                const RowVisitor& visit) = 0;
+  // ScanClustered forward, each row left as stored: no row of values.
+  virtual Status ScanClusteredStored(schema::ModelIndex child, std::span<const std::string> parent_keys,
+                                     const StoredRowVisitor& visit) = 0;
   // Pages read so far (cache hits and misses), for explain.
   virtual uint64_t PagesRead() const = 0;
 

@@ -105,6 +105,10 @@ class RecordView {
   // a String, Json or Enum, the bytes of Bytes, the sortable form of a
   // Decimal (Decimal::DecodeSortable). Empty for null.
   std::string_view GetVariable(size_t i) const;
+  // The stored bytes of fixed-width field i (FixedWidth of its type).
+  std::string_view GetFixed(size_t i) const {
+    return std::string_view(fixed_ + layout_->slot(i), FixedWidth(layout_->field(i).type));
+  }
   // Every field, in layout order, appended to *out.
   Status ReadAll(std::vector<Value>* out) const;
 

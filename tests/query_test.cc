@@ -371,6 +371,51 @@ TEST_F(QueryTest, ExplainShowsTheAccessPerLevelWithRowsAndPages) {
   EXPECT_NE(e.find("rows read"), std::string::npos) << e;
 }
 
+// An include of rows stored under each parent, with nothing to filter,
+// reorder, dedupe or fetch below them, is copied from the records into its
+// columns. It answers exactly as the row-by-row path (forced here by a
+// where every row passes): nulls, skip and take per parent, parents in an
+// order other than their keys', a parent without rows.
+TEST_F(QueryTest, IncludesCopiedFromRecordsAnswerAsRowByRow) {
+  Seed();
+  for (int i = 0; i < 6; ++i) {
+    Run(R"({"create":"Post","data":{"title":"more )" + std::to_string(i) + R"(","authorId":)" +
+        std::to_string(1 + i % 2) + (i % 3 == 0 ? R"(,"score":2.5)" : "") + "}}");
+  }
+  Run(R"({"create":"User","data":{"email":"cy@x.org"}})");
+  const std::vector<std::string> includes = {
+      R"("posts":true)",
+      R"("posts":{"select":{"title":true,"score":true,"views":true}})",
+      R"("posts":{"skip":1,"take":2})",
+      R"("posts":{"take":0})",
+      R"("posts":{"skip":10})",
+      R"("posts":{"orderBy":{"id":"asc"},"take":3})",
+  };
+  for (const std::string& inc : includes) {
+    for (const char* order : {R"("asc")", R"("desc")"}) {
+      const std::string direct = R"({"findMany":"User","orderBy":{"email":)" + std::string(order) +
+                                 R"(},"include":{)" + inc + "}}";
+      // The same include with a where that every row passes.
+      std::string forced = direct;
+      const size_t at = forced.find(inc) + inc.find(':') + 1;
+      if (inc.substr(inc.find(':') + 1) == "true") {
+        forced.replace(at, 4, R"({"where":{"id":{"gte":0}}})");
+      } else {
+        forced.insert(at + 1, R"("where":{"id":{"gte":0}},)");
+      }
+      EXPECT_EQ(Run(direct), Run(forced)) << direct << "\n" << forced;
+      Result<query::QueryResult> e = db_->Execute(direct.substr(0, direct.size() - 1) + R"(,"explain":true})");
+      ASSERT_OK(e.status());
+      EXPECT_NE(e->explain.find("records copied into the columns"), std::string::npos) << e->explain;
+      Result<query::QueryResult> f = db_->Execute(forced.substr(0, forced.size() - 1) + R"(,"explain":true})");
+      ASSERT_OK(f.status());
+      EXPECT_EQ(f->explain.find("records copied into the columns"), std::string::npos) << f->explain;
+    }
+  }
+  EXPECT_EQ(Run(R"({"findUnique":"User","where":{"id":3},"include":{"posts":true,"profile":true}})"),
+            R"({"id":3,"email":"cy@x.org","name":null,"role":"READER","karma":0,"posts":[],"profile":null})");
+}
+
 TEST_F(QueryTest, RowBudgetStopsARunawayRequest) {
   Seed();
   query::ExecuteOptions o;
