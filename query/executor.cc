@@ -635,7 +635,6 @@ Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult
   return index;
 }
 
-
 Status Exec::ChargeReturned(const std::string& path, uint64_t n) {
   rows_returned_ += n;
   if (rows_returned_ > options_.max_rows_returned) {
@@ -649,7 +648,10 @@ void Exec::AppendValue(const schema::Field& f, schema::StorageType type, const V
   if (type == schema::StorageType::kEnum && !v.is_null()) {
     // Stored by the value's database name; answered by its name.
     for (const schema::EnumValue& ev : schema_.enum_type(f.enum_type).values) {
-      if (ev.db_name == v.string_value()) return cb->Append(Value::String(ev.name));
+      if (ev.db_name == v.string_value()) {
+        cb->Append(Value::String(ev.name));
+        return;
+      }
     }
   }
   cb->Append(v);
