@@ -83,12 +83,13 @@ class Exec {
   Result<uint32_t> BuildLevel(const Selection& sel, RowSet rows, QueryResult* out);
   // Whether include `child` (relation field `f` of a level of model `m`) is
   // read straight into its block's columns (BuildStored): its rows are
-  // stored under each parent in the order it asks for, and there is nothing
-  // to filter, dedupe, count or fetch below them.
+  // stored under each parent, and there is nothing to filter, dedupe, count
+  // or fetch below them.
   bool ReadsStored(schema::ModelIndex m, const schema::Field& f, const Selection& child) const;
   // Appends such an include's entity block (columns copied from the stored
-  // records, each parent's skip and take applied as its rows arrive) and
-  // sets the edge's offsets; returns the block's index.
+  // records; each parent's rows sorted on the order's fields alone unless
+  // stored in that order, then its skip and take) and sets the edge's
+  // offsets; returns the block's index.
   Result<uint32_t> BuildStored(schema::ModelIndex m, const RowSet& parents, const Selection& child, EdgeBlock* e,
                                LevelStats* st, QueryResult* out);
   // Appends a value of field `f` to its column (an enum by its name).

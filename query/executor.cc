@@ -664,13 +664,8 @@ bool Exec::ReadsStored(schema::ModelIndex m, const schema::Field& f, const Selec
   if (r.kind == schema::RelationKind::kManyToMany || IsFromSide(r, m, f) || !s_.ClusteredUnder(child.model, r.index)) {
     return false;
   }
-  if (!child.where.is_true() || !child.distinct.empty() || child.cursor || !child.includes.empty() ||
-      !child.counts.empty() || (child.take && *child.take < 0)) {
-    return false;
-  }
-  const std::vector<size_t> pk = PrimaryKeyColumns(schema_.model(child.model));
-  bool reverse = false;
-  return IndexServesOrder(s_.Indexes(child.model)[0], 0, MakeRowOrder(child.order_by, pk), pk, &reverse) && !reverse;
+  return child.where.is_true() && child.distinct.empty() && !child.cursor && child.includes.empty() &&
+         child.counts.empty() && !(child.take && *child.take < 0);
 }
 
 Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, const Selection& child, EdgeBlock* e,
@@ -685,7 +680,15 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
   keys.reserve(parents.size());
   for (uint32_t i : by_key) keys.push_back(parents.keys[i]);
 
+  // In the stored order (the primary key's), each parent's window applies
+  // as its rows arrive; in another, its rows are sorted on the order's
+  // fields alone, then windowed.
+  const std::vector<size_t> pk = PrimaryKeyColumns(cm);
+  const RowOrder ro = MakeRowOrder(child.order_by, pk);
+  bool reverse = false;
+  const bool stored_order = IndexServesOrder(s_.Indexes(child.model)[0], 0, ro, pk, &reverse) && !reverse;
   const std::vector<schema::FieldIndex> fields = StoredFields(cm);
+  std::vector<Row> sort_rows;  // by row appended: the order's fields, the others null
   std::vector<ColumnBuilder> columns;
   std::vector<schema::StorageType> types;
   columns.reserve(child.columns.size());
@@ -698,11 +701,11 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
   std::optional<uint64_t> take;
   if (child.take) take = static_cast<uint64_t>(*child.take);
   std::vector<uint64_t> seen(parents.size(), 0), kept(parents.size(), 0);  // by scan range
-  uint64_t read = 0, rows = 0;
+  uint64_t read = 0, appended = 0;
   if (!take || *take > 0) {
     RETURN_IF_ERROR(s_.ScanClusteredStored(child.model, keys, [&](size_t range, const StoredRow& row) -> Result<Visit> {
       ++read;
-      if (seen[range]++ < skip) return Visit::kContinue;
+      if (stored_order && seen[range]++ < skip) return Visit::kContinue;
       for (size_t k = 0; k < columns.size(); ++k) {
         const size_t c = child.columns[k];
         if (!row.AppendStored(c, &columns[k])) {
@@ -710,13 +713,18 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
           AppendValue(cm.field(fields[c]), types[k], v, &columns[k]);
         }
       }
-      ++rows;
+      if (!stored_order) {
+        Row& sr = sort_rows.emplace_back(fields.size());
+        for (const OrderTerm& t : ro.terms) {
+          ASSIGN_OR_RETURN(sr[t.column], row.Get(t.column));
+        }
+      }
+      ++appended;
       ++kept[range];
-      return take && kept[range] >= *take ? Visit::kNextRange : Visit::kContinue;
+      return stored_order && take && kept[range] >= *take ? Visit::kNextRange : Visit::kContinue;
     }));
   }
   RETURN_IF_ERROR(ChargeRead(child.path, read));
-  RETURN_IF_ERROR(ChargeReturned(child.path, rows));
 
   // The rows arrived parent by parent in key order, range r's at
   // [start[r], start[r + 1]); the block lists them in the parents' order.
@@ -724,17 +732,32 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
   for (size_t r = 0; r < parents.size(); ++r) start[r + 1] = start[r] + kept[r];
   std::vector<size_t> range_of(parents.size());
   for (size_t r = 0; r < parents.size(); ++r) range_of[by_key[r]] = r;
-  std::vector<uint32_t> order;
-  order.reserve(rows);
-  bool in_order = true;
+  std::vector<uint32_t> order;  // the block's rows, as indexes of the rows appended
+  order.reserve(appended);
   e->offsets.reserve(parents.size() + 1);
   e->offsets.push_back(0);
   for (size_t p = 0; p < parents.size(); ++p) {
     const size_t r = range_of[p];
-    in_order = in_order && r == p;
+    const size_t first = order.size();
     for (uint64_t i = start[r]; i < start[r + 1]; ++i) order.push_back(static_cast<uint32_t>(i));
+    if (!stored_order) {
+      auto group = order.begin() + static_cast<std::ptrdiff_t>(first);
+      std::stable_sort(group, order.end(), [&](uint32_t a, uint32_t b) {
+        return ro.Compare(sort_rows[a], sort_rows[b]) < 0;
+      });
+      // The window: skip, then take (in unsigned arithmetic: skip + take may pass INT64_MAX).
+      const size_t n = order.size() - first;
+      const size_t from = static_cast<size_t>(std::min<uint64_t>(n, skip));
+      const size_t to = take ? static_cast<size_t>(std::min<uint64_t>(n - from, *take)) + from : n;
+      order.erase(group + static_cast<std::ptrdiff_t>(to), order.end());
+      order.erase(group, group + static_cast<std::ptrdiff_t>(from));
+    }
     e->offsets.push_back(static_cast<uint32_t>(order.size()));
   }
+  const uint64_t rows = order.size();
+  RETURN_IF_ERROR(ChargeReturned(child.path, rows));
+  bool in_order = rows == appended;
+  for (size_t i = 0; i < order.size() && in_order; ++i) in_order = order[i] == i;
   EntityBlock b;
   b.path = child.path;
   b.model = cm.name;
@@ -749,7 +772,9 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
   st->pages += Pages() - pages_before;
   if (explain_ && st->access.empty()) {
     st->access = "clustered under " + schema_.model(m).name + ": " + std::to_string(keys.size()) +
-                 " prefix scans in one pass, in order" + (take ? ", stopping at the take" : "") +
+                 " prefix scans in one pass, " +
+                 (stored_order ? std::string("in order") + (take ? ", stopping at the take" : "")
+                               : std::string("sorted per parent")) +
                  ", records copied into the columns";
   }
   const uint32_t index = static_cast<uint32_t>(out->entities.size());

@@ -372,10 +372,11 @@ TEST_F(QueryTest, ExplainShowsTheAccessPerLevelWithRowsAndPages) {
 }
 
 // An include of rows stored under each parent, with nothing to filter,
-// reorder, dedupe or fetch below them, is copied from the records into its
-// columns. It answers exactly as the row-by-row path (forced here by a
-// where every row passes): nulls, skip and take per parent, parents in an
-// order other than their keys', a parent without rows.
+// dedupe or fetch below them, is copied from the records into its columns.
+// It answers exactly as the row-by-row path (forced here by a where every
+// row passes): nulls, skip and take per parent, orders other than the
+// stored one, parents in an order other than their keys', a parent
+// without rows.
 TEST_F(QueryTest, IncludesCopiedFromRecordsAnswerAsRowByRow) {
   Seed();
   for (int i = 0; i < 6; ++i) {
@@ -390,6 +391,11 @@ TEST_F(QueryTest, IncludesCopiedFromRecordsAnswerAsRowByRow) {
       R"("posts":{"take":0})",
       R"("posts":{"skip":10})",
       R"("posts":{"orderBy":{"id":"asc"},"take":3})",
+      // Orders other than the stored one: sorted per parent, then windowed.
+      R"("posts":{"orderBy":{"createdAt":"desc"},"take":2})",
+      R"("posts":{"orderBy":[{"published":"asc"},{"title":"desc"}],"skip":1})",
+      R"("posts":{"orderBy":{"score":{"sort":"asc","nulls":"last"}},"skip":1,"take":3})",
+      R"("posts":{"orderBy":{"id":"desc"},"select":{"id":true}})",
   };
   for (const std::string& inc : includes) {
     for (const char* order : {R"("asc")", R"("desc")"}) {
