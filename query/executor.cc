@@ -48,6 +48,18 @@ Result<Visit> VisitKeys(const Visitor& visit, const std::vector<size_t>& keys, s
   return all_done ? Visit::kNextRange : Visit::kContinue;
 }
 
+// The rows' storage keys ascending, as a clustered scan takes its parents;
+// (*by_key)[i] is the row whose key is i-th.
+std::vector<std::string> KeysInOrder(const RowSet& rows, std::vector<uint32_t>* by_key) {
+  by_key->resize(rows.size());
+  std::iota(by_key->begin(), by_key->end(), 0);
+  std::sort(by_key->begin(), by_key->end(), [&](uint32_t a, uint32_t b) { return rows.keys[a] < rows.keys[b]; });
+  std::vector<std::string> keys;
+  keys.reserve(rows.size());
+  for (uint32_t i : *by_key) keys.push_back(rows.keys[i]);
+  return keys;
+}
+
 }  // namespace
 
 std::vector<size_t> Columns(const schema::Model& m, const std::vector<schema::FieldIndex>& fields) {
@@ -501,11 +513,8 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     };
     if (s_.ClusteredUnder(target, r.index)) {
       // Stored under each parent: one prefix scan per parent, in key order.
-      std::vector<uint32_t> by_key(parents.size());
-      std::iota(by_key.begin(), by_key.end(), 0);
-      std::sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) { return parents.keys[a] < parents.keys[b]; });
-      std::vector<std::string> keys;
-      for (uint32_t i : by_key) keys.push_back(parents.keys[i]);
+      std::vector<uint32_t> by_key;
+      const std::vector<std::string> keys = KeysInOrder(parents, &by_key);
       bool reverse = false, ordered = false;
       if (window != nullptr) {
         const IndexDesc& pk = s_.Indexes(target)[0];
@@ -672,13 +681,8 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
                                    LevelStats* st, QueryResult* out) {
   const schema::Model& cm = schema_.model(child.model);
   const uint64_t pages_before = Pages();
-  // The scan takes the parents in key order.
-  std::vector<uint32_t> by_key(parents.size());
-  std::iota(by_key.begin(), by_key.end(), 0);
-  std::sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) { return parents.keys[a] < parents.keys[b]; });
-  std::vector<std::string> keys;
-  keys.reserve(parents.size());
-  for (uint32_t i : by_key) keys.push_back(parents.keys[i]);
+  std::vector<uint32_t> by_key;
+  const std::vector<std::string> keys = KeysInOrder(parents, &by_key);
 
   // In the stored order (the primary key's), each parent's window applies
   // as its rows arrive; in another, its rows are sorted on the order's
