@@ -338,6 +338,9 @@ Status Catalog::Layout() {
   // What the query planner may use, per model: the primary key, then the
   // indexes readers may use (not those a migration is still building).
   for (ModelInfo& m : models_) {
+    for (const FieldInfo& f : m.fields) m.columns.fields.push_back(f.def->index);
+    m.columns.column_of_field = m.field_position;
+    m.columns.primary_key = m.pk;
     query::IndexDesc pk;
     pk.handle = query::IndexDesc::kPrimaryKey;
     std::string cols;

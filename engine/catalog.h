@@ -96,6 +96,7 @@ struct ModelInfo {
   std::optional<schema::RecordLayout> layout;  // always set once built
   std::vector<schema::Value> defaults;       // per field: its constant default, else null
   std::vector<query::IndexDesc> query_indexes;  // for the planner: the primary key, then usable indexes
+  query::ModelColumns columns;                  // for the executor: fields, field_position and pk again
 
   const std::string& name() const { return def->name; }
   // Position of a stored field by its schema name.

@@ -20,6 +20,10 @@ std::span<const query::IndexDesc> TxnStorage::Indexes(schema::ModelIndex mi) con
   return txn_->catalog_->model(mi).query_indexes;
 }
 
+const query::ModelColumns& TxnStorage::ColumnsOf(schema::ModelIndex mi) const {
+  return txn_->catalog_->model(mi).columns;
+}
+
 bool TxnStorage::ClusteredUnder(schema::ModelIndex child, schema::RelationIndex r) const {
   const ModelInfo& m = txn_->catalog_->model(child);
   return m.cluster && m.cluster->relation == r;

@@ -19,6 +19,7 @@ class TxnStorage final : public query::Storage {
 
   const schema::Schema& schema() const override { return txn_->catalog_->schema(); }
   std::span<const query::IndexDesc> Indexes(schema::ModelIndex m) const override;
+  const query::ModelColumns& ColumnsOf(schema::ModelIndex m) const override;
   bool ClusteredUnder(schema::ModelIndex child, schema::RelationIndex r) const override;
   Status Scan(schema::ModelIndex m, int index, std::span<const query::KeyRange> ranges, bool reverse,
               const query::RowVisitor& visit) override;

@@ -30,8 +30,8 @@ struct RowSet {
   }
 };
 
-// The columns of `fields` (stored fields of `m`), and a row's values at columns.
-std::vector<size_t> Columns(const schema::Model& m, const std::vector<schema::FieldIndex>& fields);
+// The columns of `fields` (stored fields of the model), and a row's values at columns.
+std::vector<size_t> Columns(const ModelColumns& m, const std::vector<schema::FieldIndex>& fields);
 Row Project(const Row& row, const std::vector<size_t>& cols);
 
 // For each parent row, its related rows (indexes into `rows`).

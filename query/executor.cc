@@ -62,10 +62,10 @@ std::vector<std::string> KeysInOrder(const RowSet& rows, std::vector<uint32_t>* 
 
 }  // namespace
 
-std::vector<size_t> Columns(const schema::Model& m, const std::vector<schema::FieldIndex>& fields) {
-  std::vector<int> col = ColumnOfField(m);
+std::vector<size_t> Columns(const ModelColumns& m, const std::vector<schema::FieldIndex>& fields) {
   std::vector<size_t> out;
-  for (schema::FieldIndex f : fields) out.push_back(static_cast<size_t>(col[f.value()]));
+  out.reserve(fields.size());
+  for (schema::FieldIndex f : fields) out.push_back(static_cast<size_t>(m.column_of_field[f.value()]));
   return out;
 }
 
@@ -170,7 +170,6 @@ std::string Exec::Explain(const Request& req) const {
 // ================================================================ root
 
 Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool window) {
-  const schema::Model& m = schema_.model(sel.model);
   LevelStats* st = Stats(sel.path);
   const uint64_t pages_before = Pages();
   Access access = PlanRoot(s_, sel, where, explain_);
@@ -213,7 +212,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
   if (window) {
     RETURN_IF_ERROR(Window(sel, rows.rows, &order, access.ordered));
   } else if (!access.ordered) {
-    const RowOrder ro = MakeRowOrder(sel.order_by, PrimaryKeyColumns(m));
+    const RowOrder ro = MakeRowOrder(sel.order_by, s_.ColumnsOf(sel.model).primary_key);
     std::stable_sort(order.begin(), order.end(),
                      [&](uint32_t a, uint32_t b) { return ro.Compare(rows.rows[a], rows.rows[b]) < 0; });
   }
@@ -227,8 +226,7 @@ Result<RowSet> Exec::ReadRoot(const Selection& sel, const Filter& where, bool wi
 // ================================================================ windows
 
 Status Exec::Window(const Selection& sel, const std::vector<Row>& rows, std::vector<uint32_t>* group, bool ordered) {
-  const schema::Model& m = schema_.model(sel.model);
-  const RowOrder ro = MakeRowOrder(sel.order_by, PrimaryKeyColumns(m));
+  const RowOrder ro = MakeRowOrder(sel.order_by, s_.ColumnsOf(sel.model).primary_key);
   if (!ordered) {
     std::stable_sort(group->begin(), group->end(),
                      [&](uint32_t a, uint32_t b) { return ro.Compare(rows[a], rows[b]) < 0; });
@@ -372,8 +370,8 @@ Status Exec::ScanKeys(schema::ModelIndex m, const std::vector<size_t>& cols, con
   }
   bool reverse = false;
   if (order_hint != nullptr && ordered != nullptr) {
-    const RowOrder ro = MakeRowOrder(order_hint->order_by, PrimaryKeyColumns(model));
-    *ordered = IndexServesOrder(*ix, cols.size(), ro, PrimaryKeyColumns(model), &reverse);
+    const std::vector<size_t>& pk = s_.ColumnsOf(m).primary_key;
+    *ordered = IndexServesOrder(*ix, cols.size(), MakeRowOrder(order_hint->order_by, pk), pk, &reverse);
   }
   if (how != nullptr && explain_) {
     *how = std::string(ix->unique && ix->columns.size() == cols.size() ? "unique lookups" : "index ranges") + " on " +
@@ -406,7 +404,6 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
   const schema::Relation& r = schema_.relation(f.relation);
   const schema::Model& parent_model = schema_.model(m);
   const schema::ModelIndex target = f.related_model;
-  const schema::Model& target_model = schema_.model(target);
   const std::string path = window != nullptr ? window->path : parent_model.name + "." + f.name;
   Related rel;
   rel.groups.resize(parents.size());
@@ -433,10 +430,10 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     const schema::Relation& near = schema_.relation(r.join_keys[side]);
     const schema::Relation& far = schema_.relation(r.join_keys[1 - side]);
     const schema::Model& join = schema_.model(near.from.model);
-    const std::vector<size_t> near_ref = Columns(parent_model, near.referenced_fields);
-    const std::vector<size_t> near_fk = Columns(join, near.fk_fields);
-    const std::vector<size_t> far_fk = Columns(join, far.fk_fields);
-    const std::vector<size_t> far_ref = Columns(target_model, far.referenced_fields);
+    const std::vector<size_t> near_ref = Columns(s_.ColumnsOf(m), near.referenced_fields);
+    const std::vector<size_t> near_fk = Columns(s_.ColumnsOf(join.index), near.fk_fields);
+    const std::vector<size_t> far_fk = Columns(s_.ColumnsOf(join.index), far.fk_fields);
+    const std::vector<size_t> far_ref = Columns(s_.ColumnsOf(target), far.referenced_fields);
     std::vector<Row> keys;
     for (const Row& p : parents.rows) keys.push_back(Project(p, near_ref));
     std::vector<std::vector<Row>> far_keys(parents.size());
@@ -475,8 +472,8 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     if (explain_) how = "through " + join.name + ": " + how_join + "; then " + how_target;
   } else if (IsFromSide(r, m, f)) {
     // This row holds the foreign key: one target per distinct key.
-    const std::vector<size_t> fk = Columns(parent_model, r.fk_fields);
-    const std::vector<size_t> ref = Columns(target_model, r.referenced_fields);
+    const std::vector<size_t> fk = Columns(s_.ColumnsOf(m), r.fk_fields);
+    const std::vector<size_t> ref = Columns(s_.ColumnsOf(target), r.referenced_fields);
     std::vector<Row> keys;
     for (const Row& p : parents.rows) keys.push_back(Project(p, fk));
     std::map<size_t, std::vector<size_t>> parents_of;  // distinct key -> parents
@@ -500,8 +497,8 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
     rel.shared = true;
   } else {
     // The related rows hold the foreign key: children of each parent.
-    const std::vector<size_t> fk = Columns(target_model, r.fk_fields);
-    const std::vector<size_t> ref = Columns(parent_model, r.referenced_fields);
+    const std::vector<size_t> fk = Columns(s_.ColumnsOf(target), r.fk_fields);
+    const std::vector<size_t> ref = Columns(s_.ColumnsOf(m), r.referenced_fields);
     std::vector<size_t> counts(parents.size(), 0);
     std::optional<size_t> limit;
     auto take_row = [&](size_t p, std::string& key, Row& row) -> Visit {
@@ -518,8 +515,8 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
       bool reverse = false, ordered = false;
       if (window != nullptr) {
         const IndexDesc& pk = s_.Indexes(target)[0];
-        const RowOrder ro = MakeRowOrder(window->order_by, PrimaryKeyColumns(target_model));
-        ordered = IndexServesOrder(pk, 0, ro, PrimaryKeyColumns(target_model), &reverse);
+        const std::vector<size_t>& pk_columns = s_.ColumnsOf(target).primary_key;
+        ordered = IndexServesOrder(pk, 0, MakeRowOrder(window->order_by, pk_columns), pk_columns, &reverse);
       }
       limit = early_limit(ordered);
       rel.ordered = ordered;
@@ -568,7 +565,7 @@ Result<Related> Exec::FetchRelated(schema::ModelIndex m, const RowSet& parents, 
 
 Result<uint32_t> Exec::BuildLevel(const Selection& sel, RowSet rows, QueryResult* out) {
   const schema::Model& m = schema_.model(sel.model);
-  const std::vector<schema::FieldIndex> fields = StoredFields(m);
+  const std::vector<schema::FieldIndex>& fields = s_.ColumnsOf(sel.model).fields;
   RETURN_IF_ERROR(ChargeReturned(sel.path, rows.size()));
   Stats(sel.path)->returned += rows.size();
   const uint32_t index = static_cast<uint32_t>(out->entities.size());
@@ -687,11 +684,11 @@ Result<uint32_t> Exec::BuildStored(schema::ModelIndex m, const RowSet& parents, 
   // In the stored order (the primary key's), each parent's window applies
   // as its rows arrive; in another, its rows are sorted on the order's
   // fields alone, then windowed.
-  const std::vector<size_t> pk = PrimaryKeyColumns(cm);
+  const std::vector<size_t>& pk = s_.ColumnsOf(child.model).primary_key;
   const RowOrder ro = MakeRowOrder(child.order_by, pk);
   bool reverse = false;
   const bool stored_order = IndexServesOrder(s_.Indexes(child.model)[0], 0, ro, pk, &reverse) && !reverse;
-  const std::vector<schema::FieldIndex> fields = StoredFields(cm);
+  const std::vector<schema::FieldIndex>& fields = s_.ColumnsOf(child.model).fields;
   std::vector<Row> sort_rows;  // by row appended: the order's fields, the others null
   std::vector<ColumnBuilder> columns;
   std::vector<schema::StorageType> types;

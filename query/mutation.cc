@@ -98,7 +98,7 @@ Filter Exec::KeyFilter(schema::ModelIndex m, const Row& row, const std::vector<s
 }
 
 Result<QueryResult> Exec::ReadBack(const Selection& sel, const Row& row) {
-  const std::vector<size_t> pk = PrimaryKeyColumns(schema_.model(sel.model));
+  const std::vector<size_t>& pk = s_.ColumnsOf(sel.model).primary_key;
   ASSIGN_OR_RETURN(RowSet rows, ReadRoot(sel, KeyFilter(sel.model, row, pk), false));
   QueryResult q;
   q.shape = ResultShape::kOne;
@@ -108,11 +108,11 @@ Result<QueryResult> Exec::ReadBack(const Selection& sel, const Row& row) {
 
 Result<bool> Exec::HasDuplicate(schema::ModelIndex m, const CreateData& data) {
   const schema::Model& model = schema_.model(m);
-  std::vector<std::vector<size_t>> keys = {PrimaryKeyColumns(model)};
+  std::vector<std::vector<size_t>> keys = {s_.ColumnsOf(m).primary_key};
   for (const schema::UniqueConstraint& u : model.uniques) {
     std::vector<schema::FieldIndex> f;
     for (const schema::KeyPart& kp : u.parts) f.push_back(kp.field);
-    keys.push_back(Columns(model, f));
+    keys.push_back(Columns(s_.ColumnsOf(m), f));
   }
   for (const std::vector<size_t>& cols : keys) {
     // Generated values (autoincrement, uuid) are never given, so never clash.
@@ -143,8 +143,8 @@ Status Exec::ResolveReferenced(schema::ModelIndex m, const std::vector<NestedWri
     const schema::Field& f = model.field(w.field);
     const schema::Relation& r = schema_.relation(f.relation);
     if (r.kind == schema::RelationKind::kManyToMany || !(IsFromSide(r, m, f))) continue;
-    const std::vector<size_t> fk = Columns(model, r.fk_fields);
-    const std::vector<size_t> ref = Columns(schema_.model(f.related_model), r.referenced_fields);
+    const std::vector<size_t> fk = Columns(s_.ColumnsOf(m), r.fk_fields);
+    const std::vector<size_t> ref = Columns(s_.ColumnsOf(f.related_model), r.referenced_fields);
     Row target;
     if (w.kind == NestedWrite::Kind::kDisconnect) {
       for (size_t j = 0; j < fk.size(); ++j) {
@@ -178,9 +178,11 @@ Status Exec::WriteReferencing(schema::ModelIndex m, const Row& row, std::vector<
       const schema::Relation& near = schema_.relation(r.join_keys[side]);
       const schema::Relation& far = schema_.relation(r.join_keys[1 - side]);
       const schema::Model& join = schema_.model(near.from.model);
-      const std::vector<size_t> near_fk = Columns(join, near.fk_fields), far_fk = Columns(join, far.fk_fields);
-      const std::vector<size_t> near_ref = Columns(model, near.referenced_fields);
-      const std::vector<size_t> far_ref = Columns(schema_.model(f.related_model), far.referenced_fields);
+      const ModelColumns& join_columns = s_.ColumnsOf(join.index);
+      const std::vector<size_t> near_fk = Columns(join_columns, near.fk_fields);
+      const std::vector<size_t> far_fk = Columns(join_columns, far.fk_fields);
+      const std::vector<size_t> near_ref = Columns(s_.ColumnsOf(m), near.referenced_fields);
+      const std::vector<size_t> far_ref = Columns(s_.ColumnsOf(f.related_model), far.referenced_fields);
       for (size_t i = 0; i < n; ++i) {
         Row target;
         if (w.kind == NestedWrite::Kind::kCreate) {
@@ -188,24 +190,23 @@ Status Exec::WriteReferencing(schema::ModelIndex m, const Row& row, std::vector<
         } else {
           ASSIGN_OR_RETURN(target, ConnectTarget(w, i, f.related_model));
         }
-        Row link(StoredFields(join).size());
+        Row link(join_columns.fields.size());
         for (size_t j = 0; j < near_fk.size(); ++j) link[near_fk[j]] = row[near_ref[j]];
         for (size_t j = 0; j < far_fk.size(); ++j) link[far_fk[j]] = target[far_ref[j]];
-        ASSIGN_OR_RETURN(std::optional<Row> exists, FindByKey(join.index, PrimaryKeyColumns(join), link));
+        ASSIGN_OR_RETURN(std::optional<Row> exists, FindByKey(join.index, join_columns.primary_key, link));
         if (w.kind == NestedWrite::Kind::kDisconnect) {
           if (exists) RETURN_IF_ERROR(s_.Delete(join.index, link).status().Annotate(item_path(i)));
           continue;  // not linked: nothing to undo
         }
         if (exists) continue;  // connected twice: one link
-        Result<Row> linked = s_.Insert(join.index, std::move(link), std::vector<bool>(StoredFields(join).size(), true));
+        Result<Row> linked = s_.Insert(join.index, std::move(link), std::vector<bool>(join_columns.fields.size(), true));
         if (!linked.ok()) return linked.status().Annotate(w.path);
       }
       continue;
     }
     if (IsFromSide(r, m, f)) continue;  // done by ResolveReferenced
-    const schema::Model& child = schema_.model(f.related_model);
-    const std::vector<size_t> fk = Columns(child, r.fk_fields);
-    const std::vector<size_t> ref = Columns(model, r.referenced_fields);
+    const std::vector<size_t> fk = Columns(s_.ColumnsOf(f.related_model), r.fk_fields);
+    const std::vector<size_t> ref = Columns(s_.ColumnsOf(m), r.referenced_fields);
     if (w.kind == NestedWrite::Kind::kCreate) {
       for (size_t i = 0; i < w.create.size(); ++i) {
         CreateData c = std::move(w.create[i]);
@@ -232,7 +233,7 @@ Status Exec::WriteReferencing(schema::ModelIndex m, const Row& row, std::vector<
       }
     }
     for (const Row& target : targets) {
-      Row changes(StoredFields(child).size());
+      Row changes(s_.ColumnsOf(f.related_model).fields.size());
       std::vector<bool> given(changes.size(), false);
       for (size_t j = 0; j < fk.size(); ++j) {
         changes[fk[j]] = w.kind == NestedWrite::Kind::kConnect ? row[ref[j]] : schema::Value::Null();
@@ -258,7 +259,7 @@ Result<Row> Exec::InsertTree(schema::ModelIndex m, CreateData data, const std::s
 Result<Row> Exec::ApplyUpdate(schema::ModelIndex m, const Row& row, const std::vector<FieldUpdate>& updates,
                               std::vector<NestedWrite>* nested) {
   const schema::Model& model = schema_.model(m);
-  const std::vector<schema::FieldIndex> fields = StoredFields(model);
+  const std::vector<schema::FieldIndex>& fields = s_.ColumnsOf(m).fields;
   Row changes(row.size());
   std::vector<bool> given(row.size(), false);
   for (const FieldUpdate& u : updates) {

@@ -68,6 +68,15 @@ class StoredRow {
 };
 using StoredRowVisitor = std::function<Result<Visit>(size_t range, const StoredRow& row)>;
 
+// A model's stored fields as the executor addresses them: the same as
+// StoredFields, ColumnOfField and PrimaryKeyColumns below, computed once per
+// schema by the storage, since the planner reads them on every request.
+struct ModelColumns {
+  std::vector<schema::FieldIndex> fields;  // stored fields in declaration order
+  std::vector<int> column_of_field;        // by schema field index; -1 for relation fields
+  std::vector<size_t> primary_key;         // the primary key's columns
+};
+
 // Receives each row: the range (or parent) it belongs to, the row's key in
 // storage (opaque; ScanClustered takes it back), and the row. The visitor
 // may take both (move from them).
@@ -80,6 +89,7 @@ class Storage {
   virtual const schema::Schema& schema() const = 0;
   // The primary key first, then the indexes usable now (not being built).
   virtual std::span<const IndexDesc> Indexes(schema::ModelIndex m) const = 0;
+  virtual const ModelColumns& ColumnsOf(schema::ModelIndex m) const = 0;
   // Whether `child` is stored under its parent of relation `r`.
   virtual bool ClusteredUnder(schema::ModelIndex child, schema::RelationIndex r) const = 0;
 
