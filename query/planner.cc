@@ -100,39 +100,41 @@ std::string DescribeRange(const KeyRange& r) {
 
 bool IndexServesOrder(const IndexDesc& index, size_t bound, const RowOrder& order,
                       const std::vector<size_t>& pk_columns, bool* reverse) {
-  // The scan's order: the index's columns after the bound ones, then the
-  // primary key columns the index lacks (non-unique entries end with it).
-  std::vector<OrderTerm> scan;
-  for (size_t i = bound; i < index.columns.size(); ++i) {
-    scan.push_back(OrderTerm{index.columns[i], index.order[i] == schema::SortOrder::kDesc, std::nullopt});
-  }
-  for (size_t c : pk_columns) {
-    if (std::find(index.columns.begin(), index.columns.end(), c) == index.columns.end()) {
-      scan.push_back(OrderTerm{c, false, std::nullopt});
-    }
-  }
-  // The requested order without the columns fixed by the bound prefix.
-  std::vector<OrderTerm> want;
-  for (const OrderTerm& t : order.terms) {
-    if (std::find(index.columns.begin(), index.columns.begin() + static_cast<std::ptrdiff_t>(bound), t.column) ==
-        index.columns.begin() + static_cast<std::ptrdiff_t>(bound)) {
-      want.push_back(t);
-    }
-  }
-  if (want.empty()) {
-    *reverse = false;
-    return true;
-  }
-  if (want.size() > scan.size()) return false;
-  // The requested order ends with the primary key, so once it is a prefix
-  // of the scan's order the two orders are the same.
+  const auto bound_end = index.columns.begin() + static_cast<std::ptrdiff_t>(bound);
+  const auto in_index = [&](size_t c) {
+    return std::find(index.columns.begin(), index.columns.end(), c) != index.columns.end();
+  };
+  // Walks the requested order without the columns the bound prefix fixes,
+  // against the scan's order: the index's columns after the bound ones,
+  // then the primary key columns the index lacks (non-unique entries end
+  // with them). Compared term by term, in place: the planner asks this for
+  // every index of every request.
   for (int flip = 0; flip < 2; ++flip) {
+    size_t next_index = bound, next_pk = 0;
     bool ok = true;
-    for (size_t i = 0; i < want.size() && ok; ++i) {
-      const bool desc = scan[i].descending != (flip == 1);
-      ok = want[i].column == scan[i].column && want[i].descending == desc &&
-           (!want[i].nulls_first || *want[i].nulls_first == !desc);
+    for (const OrderTerm& t : order.terms) {
+      if (std::find(index.columns.begin(), bound_end, t.column) != bound_end) continue;
+      size_t column;
+      bool desc;
+      if (next_index < index.columns.size()) {
+        column = index.columns[next_index];
+        desc = index.order[next_index] == schema::SortOrder::kDesc;
+        ++next_index;
+      } else {
+        while (next_pk < pk_columns.size() && in_index(pk_columns[next_pk])) ++next_pk;
+        if (next_pk == pk_columns.size()) return false;  // the order asks for more than the scan's
+        column = pk_columns[next_pk++];
+        desc = false;
+      }
+      desc = desc != (flip == 1);
+      if (t.column != column || t.descending != desc || (t.nulls_first && *t.nulls_first != !desc)) {
+        ok = false;
+        break;
+      }
     }
+    // The requested order ends with the primary key, so once it is a prefix
+    // of the scan's order the two orders are the same (no terms left: any
+    // order serves, forward).
     if (ok) {
       *reverse = flip == 1;
       return true;
@@ -165,7 +167,7 @@ const IndexDesc* IndexOnColumns(const Storage& storage, schema::ModelIndex m, co
 
 Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& where, bool describe) {
   const schema::Model& m = storage.schema().model(sel.model);
-  const std::vector<size_t> pk = PrimaryKeyColumns(m);
+  const std::vector<size_t>& pk = storage.ColumnsOf(sel.model).primary_key;
   const RowOrder order = MakeRowOrder(sel.order_by, pk);
   std::map<size_t, ColumnBounds> bounds = BoundsOf(where);
 
@@ -200,12 +202,13 @@ Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& wher
       c.range = it != bounds.end() && (it->second.lo || it->second.hi);
     }
     c.point = ix.unique && single && c.eq == ix.columns.size();
-    // In-lists make several ranges, which arrive range by range: ordered
-    // only when there is one.
-    c.ordered = c.fanout == 1 && IndexServesOrder(ix, c.eq, order, pk, &c.reverse);
     // An index that neither bounds nor (with a take to stop at) orders is
     // no better than the primary key scan, which needs no second lookup.
-    if (c.eq == 0 && !c.range && !(c.ordered && sel.take)) continue;
+    if (c.eq == 0 && !c.range && !sel.take) continue;
+    // At most one row is in every order. In-lists make several ranges,
+    // which arrive range by range: ordered only when there is one.
+    c.ordered = c.point || (c.fanout == 1 && IndexServesOrder(ix, c.eq, order, pk, &c.reverse));
+    if (c.eq == 0 && !c.range && !c.ordered) continue;
     if (!best || score(c) > score(*best)) best = c;
   }
 
@@ -227,7 +230,11 @@ Access PlanRoot(const Storage& storage, const Selection& sel, const Filter& wher
   // range of the next column.
   std::vector<Row> prefixes = {Row{}};
   for (size_t i = 0; i < best->eq; ++i) {
-    std::vector<Value> vals = bounds[ix.columns[i]].equals;
+    std::vector<Value>& vals = bounds[ix.columns[i]].equals;
+    if (vals.size() == 1) {  // an equality: one more value in each prefix
+      for (Row& p : prefixes) p.push_back(vals[0]);
+      continue;
+    }
     const bool desc = ix.order[i] == schema::SortOrder::kDesc;
     std::sort(vals.begin(), vals.end(), [&](const Value& x, const Value& y) {
       int c = schema::Compare(x, y);

@@ -4,9 +4,13 @@
 // requests at random.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "engine/database.h"
 #include "query/binary_form.h"
 #include "query/parser.h"
+#include "query/planner.h"
 #include "query/result.h"
 #include "tests/test_util.h"
 #include "util/json.h"
@@ -134,6 +138,87 @@ TEST_F(QueryTest, FindUniqueByPrimaryKeyOrUniqueField) {
   EXPECT_EQ(Run(R"({"findUnique":"User","where":{"email":"ada@x.org"},"select":{"id":true,"role":true}})"),
             R"({"id":1,"role":"ADMIN"})");
   EXPECT_EQ(Run(R"({"findUnique":"User","where":{"id":99}})"), "null");
+}
+
+// The executor reads each model's columns from the catalog, built once per
+// schema: they must be the ones the request parser derives from the schema.
+TEST_F(QueryTest, CatalogColumnsAreTheSchemasStoredFields) {
+  std::shared_ptr<const Catalog> catalog = db_->catalog();
+  ASSERT_EQ(catalog->models().size(), catalog->schema().models.size());
+  for (const ModelInfo& m : catalog->models()) {
+    SCOPED_TRACE(m.name());
+    EXPECT_EQ(m.columns.fields, query::StoredFields(*m.def));
+    EXPECT_EQ(m.columns.column_of_field, query::ColumnOfField(*m.def));
+    EXPECT_EQ(m.columns.primary_key, query::PrimaryKeyColumns(*m.def));
+  }
+}
+
+// IndexServesOrder against the plain statement of what it decides: the
+// requested order without the bound columns must be a prefix of the scan's
+// order (the index's columns after the bound ones, then the primary key
+// columns it lacks), as it is or with every direction flipped.
+TEST(PlannerTest, IndexServesOrderMatchesTheScanOrderWrittenOut) {
+  const uint64_t seed = testing::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (ORMDB_TEST_SEED to reproduce)");
+  std::mt19937_64 rng(seed);
+  auto reference = [](const query::IndexDesc& ix, size_t bound, const query::RowOrder& order,
+                      const std::vector<size_t>& pk, bool* reverse) {
+    std::vector<query::OrderTerm> scan, want;
+    for (size_t i = bound; i < ix.columns.size(); ++i) {
+      scan.push_back({ix.columns[i], ix.order[i] == schema::SortOrder::kDesc, std::nullopt});
+    }
+    for (size_t c : pk) {
+      if (std::find(ix.columns.begin(), ix.columns.end(), c) == ix.columns.end()) scan.push_back({c, false, {}});
+    }
+    for (const query::OrderTerm& t : order.terms) {
+      if (std::find(ix.columns.begin(), ix.columns.begin() + static_cast<std::ptrdiff_t>(bound), t.column) ==
+          ix.columns.begin() + static_cast<std::ptrdiff_t>(bound)) {
+        want.push_back(t);
+      }
+    }
+    for (int flip = 0; flip < 2; ++flip) {
+      bool ok = want.size() <= scan.size();
+      for (size_t i = 0; i < want.size() && ok; ++i) {
+        const bool desc = scan[i].descending != (flip == 1);
+        ok = want[i].column == scan[i].column && want[i].descending == desc &&
+             (!want[i].nulls_first || *want[i].nulls_first == !desc);
+      }
+      if (ok) {
+        *reverse = flip == 1;
+        return true;
+      }
+    }
+    return false;
+  };
+  size_t served = 0;
+  for (int round = 0; round < 20000; ++round) {
+    // Columns 0..4; a primary key of one or two of them.
+    std::vector<size_t> pk = {rng() % 5};
+    if (rng() % 2 && pk[0] != 4) pk.push_back(pk[0] + 1);
+    query::IndexDesc ix;
+    for (size_t c = 0; c < 5; ++c) {
+      if (rng() % 2) continue;
+      ix.columns.push_back(c);
+      ix.order.push_back(rng() % 3 == 0 ? schema::SortOrder::kDesc : schema::SortOrder::kAsc);
+    }
+    std::shuffle(ix.columns.begin(), ix.columns.end(), rng);
+    const size_t bound = ix.columns.empty() ? 0 : rng() % (ix.columns.size() + 1);
+    std::vector<query::OrderTerm> order_by;
+    for (size_t n = rng() % 3; n > 0; --n) {
+      query::OrderTerm t{rng() % 5, rng() % 2 == 0, std::nullopt};
+      if (rng() % 4 == 0) t.nulls_first = rng() % 2 == 0;
+      order_by.push_back(t);
+    }
+    const query::RowOrder order = query::MakeRowOrder(order_by, pk);
+    bool want_reverse = false, got_reverse = false;
+    const bool want = reference(ix, bound, order, pk, &want_reverse);
+    ASSERT_EQ(query::IndexServesOrder(ix, bound, order, pk, &got_reverse), want) << "round " << round;
+    if (want) {
+      ASSERT_EQ(got_reverse, want_reverse) << "round " << round;
+      ++served;
+    }
+  }
+  EXPECT_GT(served, 1000u);  // the rounds reach both answers
 }
 
 TEST_F(QueryTest, FindUniqueNeedsAUniqueKey) {
