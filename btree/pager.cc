@@ -356,14 +356,31 @@ Result<PageRef> Pager::Read(PageId id, PageType expected) {
 
 MetaState Pager::Pin() {
   std::lock_guard lock(mu_);
-  ++pins_[meta_.generation];
+  PinLocked(meta_.generation);
   return meta_;
+}
+
+void Pager::PinLocked(Generation gen) {
+  // Generations only grow, so a pin is almost always of the newest one:
+  // counted at the back, without allocating once the vector has room.
+  if (!pins_.empty() && pins_.back().first == gen) {
+    ++pins_.back().second;
+    return;
+  }
+  auto it = std::lower_bound(pins_.begin(), pins_.end(), gen,
+                             [](const std::pair<Generation, int>& p, Generation g) { return p.first < g; });
+  if (it != pins_.end() && it->first == gen) {
+    ++it->second;
+  } else {
+    pins_.insert(it, {gen, 1});
+  }
 }
 
 void Pager::Unpin(Generation gen) {
   std::lock_guard lock(mu_);
-  auto it = pins_.find(gen);
-  assert(it != pins_.end() && "unpinning a generation that is not pinned");
+  auto it = std::lower_bound(pins_.begin(), pins_.end(), gen,
+                             [](const std::pair<Generation, int>& p, Generation g) { return p.first < g; });
+  assert(it != pins_.end() && it->first == gen && "unpinning a generation that is not pinned");
   if (--it->second == 0) pins_.erase(it);
 }
 
@@ -524,7 +541,7 @@ Result<size_t> Pager::WriteAhead(std::vector<std::pair<PageId, PageRef>>* writte
     // unwritten_ before it publishes.
     live = LiveUnwrittenLocked();
     pinned = meta_.generation;
-    ++pins_[pinned];
+    PinLocked(pinned);
   }
   std::vector<WriteRequest> writes;
   for (auto& [id, page] : NotWrittenYet(std::move(live), *written)) {

@@ -154,6 +154,7 @@ class Pager {
                            MetaState* out);
   Result<MutablePage> ReadFromFile(PageId id, PageType expected);
   std::vector<std::pair<PageId, PageRef>> LiveUnwrittenLocked() const;  // mu_ held
+  void PinLocked(Generation gen);                                       // mu_ held
 
   const std::string path_;
   std::unique_ptr<File> file_;
@@ -165,7 +166,9 @@ class Pager {
 
   mutable std::mutex mu_;  // guards meta_, pins_, free_ and freelist_chain_
   MetaState meta_;
-  std::map<Generation, int> pins_;
+  // Pinned generations (ascending) and their snapshot counts: few, mostly
+  // the newest, so a sorted vector (no node allocated per snapshot).
+  std::vector<std::pair<Generation, int>> pins_;
   FreeSpace free_;
   std::vector<PageId> freelist_chain_;  // pages holding the durable meta's free list
   int durable_slot_ = 0;                // which meta page holds the newest durable state
