@@ -199,8 +199,12 @@ Status Database::AdvanceSequence(const ModelInfo& m, size_t field, int64_t used)
       else it->second = std::max(it->second, used);
       return Status::OK();
     }
+    // Reserved a block past the value, as NextSequence does: explicit ids
+    // arrive in runs (an import, a migration copying rows), and a durable
+    // commit per row made copying 20,000 rows take seconds.
     std::string next;
-    coding::PutFixed64(&next, static_cast<uint64_t>(used));
+    const int64_t block_end = used > INT64_MAX - kSequenceBlock ? INT64_MAX : used + kSequenceBlock;
+    coding::PutFixed64(&next, static_cast<uint64_t>(block_end));
     RETURN_IF_ERROR(txn->Put(skey, next));
     Result<mvcc::CommitVersion> done = txn->Commit();
     if (done.ok()) {
