@@ -99,7 +99,7 @@ Status Transaction::DeleteRow(const ModelInfo& root, std::string_view root_pk, i
           break;
       }
     }
-    Enter(m);
+    RETURN_IF_ERROR(Enter(m));
     RETURN_IF_ERROR(txn_->Delete(key));
     if (m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
     RETURN_IF_ERROR(WriteIndexes(m, &*row, nullptr, pk, {}));
@@ -217,7 +217,7 @@ Result<Row> Transaction::UpdateRow(const ModelInfo& m, std::string_view pk_view,
     if (!children.empty()) referencing.push_back(Referencing{&r, std::move(children), changed});
   }
 
-  Enter(m);
+  RETURN_IF_ERROR(Enter(m));
   if (new_key != old_key) RETURN_IF_ERROR(txn_->Delete(old_key));
   if (new_pk != pk && m.cluster) RETURN_IF_ERROR(txn_->Delete(SpacePrefix(kLocatorSpace, m.entity).append(pk)));
   std::string record;

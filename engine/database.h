@@ -188,14 +188,16 @@ class Transaction {
                                                                                    bool validate = true);
 
   // Holds the model's write gate (shared) until the transaction ends; waits
-  // while a migration rewrites the model's rows.
-  void Enter(const ModelInfo& m);
+  // while a migration rewrites the model's rows (fails instead when the
+  // request running must not wait: ExecuteOptions::would_wait).
+  Status Enter(const ModelInfo& m);
   void Leave();
 
   Database* db_;
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<mvcc::WriteTxn> txn_;
   std::map<uint32_t, std::shared_ptr<std::shared_mutex>> gates_;  // entered, by entity id
+  bool* would_wait_ = nullptr;  // the running request's ExecuteOptions::would_wait
   // How rows written under older schema versions read, by (entity, version).
   struct OldLayout {
     std::shared_ptr<const Catalog> catalog;  // owns the layout

@@ -77,8 +77,8 @@ Transaction::~Transaction() {
 }
 
 
-void Transaction::Enter(const ModelInfo& m) {
-  if (gates_.count(m.entity)) return;
+Status Transaction::Enter(const ModelInfo& m) {
+  if (gates_.count(m.entity)) return Status::OK();
   std::shared_ptr<std::shared_mutex> gate = db_->Gate(m.entity);
   // Transactions enter gates in whatever order they touch models, so two of
   // them may hold the same pair in opposite orders. That cannot deadlock:
@@ -86,8 +86,15 @@ void Transaction::Enter(const ModelInfo& m) {
   // gates exclusively all or nothing (LockAll), never holding one while it
   // waits. Try first, so the usual uncontended entry is one atomic step and
   // a lock-order checker sees only the waits that a migration causes.
-  if (!gate->try_lock_shared()) gate->lock_shared();
+  if (!gate->try_lock_shared()) {
+    if (would_wait_ != nullptr) {
+      *would_wait_ = true;
+      return Status::Busy("a migration is rewriting the rows of " + m.name());
+    }
+    gate->lock_shared();
+  }
   gates_.emplace(m.entity, std::move(gate));
+  return Status::OK();
 }
 
 void Transaction::Leave() {
@@ -501,7 +508,7 @@ Status Transaction::CheckForeignKeys(const ModelInfo& m, const Row& row, const R
 
 Status Transaction::WriteRow(const ModelInfo& m, const Row& row, std::string_view pk, const std::string& row_key,
                              std::string* record_out) {
-  Enter(m);
+  RETURN_IF_ERROR(Enter(m));
   std::string record;
   Status st = schema::EncodeRecord(*m.layout, row, &record);
   if (!st.ok()) return st.Annotate("model " + m.name());

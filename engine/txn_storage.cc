@@ -398,7 +398,9 @@ Result<query::QueryResult> Transaction::Execute(const query::Request& request, c
   // abort the transaction.
   RETURN_IF_ERROR(query::CheckAccepted(request, options));
   TxnStorage storage(this);
+  would_wait_ = options.would_wait;
   Result<query::QueryResult> r = query::Execute(storage, request, options);
+  would_wait_ = nullptr;
   // A failed write leaves the transaction aborted (the Storage's writes
   // mark it); a failed read does not.
   if (!r.ok() && !query::IsRead(request.op) && failed_.ok()) failed_ = r.status();
@@ -461,6 +463,10 @@ Result<query::QueryResult> Database::Execute(const json::Value& v, const query::
       return r;
     }
     if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
+    if (options.would_wait != nullptr) {  // the retry waits for a newer commit
+      *options.would_wait = true;
+      return committed.status();
+    }
     AwaitNewerCommit(*store_, snapshot);
   }
 }
@@ -496,6 +502,10 @@ Result<std::vector<query::QueryResult>> Database::ExecuteBatch(const std::vector
       return out;
     }
     if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
+    if (options.would_wait != nullptr) {  // the retry waits for a newer commit
+      *options.would_wait = true;
+      return committed.status();
+    }
     AwaitNewerCommit(*store_, snapshot);
   }
 }

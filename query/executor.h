@@ -35,6 +35,11 @@ struct ExecuteOptions {
   Accept accept = Accept::kAny;
   // Explain this request whatever the request says.
   bool explain = false;
+  // Set: the caller must not wait (an event loop running a write inline).
+  // Where the request would wait, at a model a migration is rewriting or
+  // before retrying a conflict, it fails instead, sets *would_wait and
+  // keeps nothing, for the caller to run it again where waiting is fine.
+  bool* would_wait = nullptr;
 };
 
 Result<QueryResult> Execute(Storage& storage, const Request& request, const ExecuteOptions& options = {});

@@ -318,6 +318,43 @@ TEST_F(MigrateTest, WideningTypeChangeRewritesRowsAndMovesClusteredChildren) {
   EXPECT_EQ(ScanAll("Post").size(), 1398u);
 }
 
+// A request that must not wait (a server's event loop runs it) fails at a
+// model a migration is rewriting, says it would have waited and keeps
+// nothing; reads go on; after the migration the same request succeeds.
+TEST_F(MigrateTest, ARequestThatMustNotWaitStepsAsideForARewrite) {
+  ASSERT_OK(db_->Migrate("schema.prisma", kV1).status());
+  AddUsers(0, 300);
+  std::string v2 = kV1;
+  v2.replace(v2.find("score Int "), 10, "score BigInt ");
+  constexpr char kCreate[] = R"({"create":"User","data":{"id":1000,"email":"new@x.org"}})";
+  MigrateOptions o;
+  o.batch_rows = 128;
+  int tried = 0;
+  o.progress = [&](const std::string& what, uint64_t) {
+    // Called by the migration while it holds User's gate.
+    if (what.find("rewriting the rows of User") == std::string::npos || tried++ > 0) return;
+    bool would_wait = false;
+    query::ExecuteOptions eo;
+    eo.would_wait = &would_wait;
+    Result<query::QueryResult> r = db_->Execute(kCreate, eo);
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(would_wait) << r.status().ToString();
+    bool read_would_wait = false;
+    eo.would_wait = &read_would_wait;
+    EXPECT_OK(db_->Execute(R"({"findUnique":"User","where":{"id":7}})", eo).status());
+    EXPECT_FALSE(read_would_wait);
+  };
+  ASSERT_OK(db_->Migrate("schema.prisma", v2, o).status());
+  EXPECT_GE(tried, 1);
+  EXPECT_EQ(ScanAll("User").size(), 300u);  // the refused create kept nothing
+  bool would_wait = false;
+  query::ExecuteOptions eo;
+  eo.would_wait = &would_wait;
+  ASSERT_OK(db_->Execute(kCreate, eo).status());
+  EXPECT_FALSE(would_wait);
+  EXPECT_EQ(ScanAll("User").size(), 301u);
+}
+
 TEST_F(MigrateTest, NewPrimaryKeyRewritesRowsUnderTheirNewKeys) {
   constexpr char kItems[] = R"(
 model Item {
