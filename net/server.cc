@@ -92,6 +92,7 @@ struct Conn {
   uint64_t running_id = 0;
   bool authenticated = false;  // the loop's copy, set when the Hello's reply comes back
   uint64_t last_fetch_micros = UINT64_MAX;  // how long this connection's last Fetch ran; unknown at first
+  uint64_t last_mutate_micros = UINT64_MAX;  // and its last Mutate
   bool recv_armed = false, send_armed = false;
   bool read_closed = false;        // the peer closed or errored: no more input
   bool close_after_flush = false;  // stop reading; close once the replies are out
@@ -123,6 +124,19 @@ constexpr int kSubscriptionPollsPerTurn = 16;
 // Fetch, and any after a slow one, go to the pool, so one heavy read
 // stalls the loop's other connections at most once per connection.
 constexpr uint64_t kInlineFetchMaxMicros = 500;
+
+// A Mutate runs on the event loop too when nothing else waits for the loop:
+// none of its connections' requests is on the pool and no other completion
+// is ready. It then holds the loop through its commit's flush (about a
+// hundred µs alone) but spares the two hand-offs to and from the pool; with
+// one client inserting, that cut the server's CPU per insert from 232 to
+// 179 µs and its latency by 35 µs. Under concurrency the loop is seldom
+// idle, so commits keep going to the pool, where they share flushes. A
+// connection whose last Mutate ran longer than this goes to the pool (a
+// createMany of thousands of rows), and a request that would wait (a
+// migration, a conflict's retry) is handed back by the session and goes
+// there too.
+constexpr uint64_t kInlineMutateMaxMicros = 1000;
 
 ErrorMessage HeaderError(const Status& st) {
   ErrorMessage e;
@@ -248,6 +262,7 @@ class Server::Worker {
       unsigned head, seen = 0;
       io_uring_for_each_cqe(&ring_, head, cqe) {
         ++seen;
+        more_ready_ = io_uring_cq_ready(&ring_) > seen;  // completions after this one
         auto* op = static_cast<Op*>(io_uring_cqe_get_data(cqe));
         if (op != nullptr) Dispatch(*op, cqe->res);
       }
@@ -490,7 +505,21 @@ class Server::Worker {
             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - req.arrived).count()));
         continue;
       }
+      if (req.header.type == MessageType::kMutate && c->authenticated && c->last_mutate_micros < kInlineMutateMaxMicros &&
+          on_pool_ == 0 && !more_ready_) {
+        const auto started = Clock::now();
+        if (c->session.HandleWithoutWaiting(req.header, req.payload, &c->out)) {
+          const auto now = Clock::now();
+          c->last_mutate_micros =
+              static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
+          server_->metrics_.CountRequest(
+              req.header.type,
+              static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - req.arrived).count()));
+          continue;
+        }
+      }
       c->running = true;
+      ++on_pool_;
       c->running_id = req.header.request_id;
       server_->pool_->Submit([this, c, req = std::move(req)]() mutable {
         Completion done{c, {}, req.header.type, 0, 0, req.header.request_id, nullptr};
@@ -523,6 +552,7 @@ class Server::Worker {
         continue;
       }
       c->running = false;
+      --on_pool_;
       server_->metrics_.CountRequest(d.type, d.micros);
       if (c->dead) {
         MaybeFree(c);
@@ -530,6 +560,7 @@ class Server::Worker {
       }
       c->authenticated = c->session.authenticated();
       if (d.type == MessageType::kFetch) c->last_fetch_micros = d.exec_micros;
+      if (d.type == MessageType::kMutate) c->last_mutate_micros = d.exec_micros;
       if (c->out.empty()) {
         c->out = std::move(d.reply);  // a large result is not copied again
       } else {
@@ -761,6 +792,8 @@ class Server::Worker {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> grace_deadline_ms_{0};
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;  // the loop's thread only
+  int on_pool_ = 0;          // requests of this loop's connections on the pool
+  bool more_ready_ = false;  // completions wait behind the one being handled
   std::mutex mailbox_mu_;  // guards mailbox_
   std::vector<Completion> mailbox_;
 };

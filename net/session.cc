@@ -74,6 +74,16 @@ void Session::Handle(const FrameHeader& h, std::string_view wire_payload, std::s
   }
 }
 
+bool Session::HandleWithoutWaiting(const FrameHeader& h, std::string_view payload, std::string* out) {
+  // A transaction's request may wait: failing it would fail the transaction.
+  if (txn_ != nullptr) return false;
+  may_wait_ = false;
+  would_wait_ = false;
+  Handle(h, payload, out);
+  may_wait_ = true;
+  return !would_wait_;
+}
+
 void Session::HandleHello(uint64_t id, std::string_view payload, std::string* out) {
   Result<Hello> hello = DecodeHello(payload);
   close_after_ = true;  // until the handshake succeeds
@@ -148,9 +158,11 @@ void Session::HandleQuery(const FrameHeader& h, std::string_view payload, std::s
                                               : query::ExecuteOptions::Accept::kAny;
   o.explain = h.type == MessageType::kExplain;
   if (o.explain && txn_ == nullptr) o.accept = query::ExecuteOptions::Accept::kReads;
+  if (!may_wait_) o.would_wait = &would_wait_;
 
   Result<query::QueryResult> r = txn_ != nullptr ? txn_->Execute(*request, o) : ctx_->db->Execute(*request, o);
   if (!r.ok()) {
+    if (would_wait_) return;  // nothing kept: the caller runs it again where it may wait
     if (cancel_.load()) return Fail(out, h.request_id, ErrorCode::kCancelled, r.status().message());
     if (r.status().code() == StatusCode::kBusy) {
       if (o.deadline && std::chrono::steady_clock::now() > *o.deadline) {

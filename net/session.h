@@ -62,6 +62,11 @@ class Session {
   // Runs one request and appends its reply frame to *out. Bad input gets an
   // error frame; after a failed handshake close_after() is set.
   void Handle(const FrameHeader& h, std::string_view payload, std::string* out);
+  // Handle for a thread that must not wait (an event loop): false when the
+  // request would have waited (a migration, a conflict's retry, any request
+  // inside a transaction), with nothing kept and nothing written to *out;
+  // Handle then runs it again.
+  bool HandleWithoutWaiting(const FrameHeader& h, std::string_view payload, std::string* out);
 
   bool authenticated() const { return authenticated_; }
   bool close_after() const { return close_after_; }
@@ -93,6 +98,9 @@ class Session {
   std::unique_ptr<engine::Transaction> txn_;
   std::unique_ptr<engine::Subscription> subscribed_;
   std::atomic<bool> cancel_{false};
+  // HandleWithoutWaiting: the request running must not wait, and whether it would have.
+  bool may_wait_ = true;
+  bool would_wait_ = false;
 };
 
 }  // namespace ormdb::net

@@ -375,6 +375,71 @@ TEST_F(ServerTest, SchemaAndMigrations) {
   ASSERT_FALSE(bad.ok());
 }
 
+// Writes run on the event loop when it is otherwise idle, but a write that
+// reaches a model while a migration rewrites its rows must wait, and it
+// waits on the pool: every write lands, and the loops keep answering pings
+// meanwhile. Connections spread over the two loops at random, and a loop
+// with a request on the pool (the migration's) sends its writes there
+// too, so this sees a loop held by a waiting write only when the first
+// write to meet the migration is on the other loop, about half the runs;
+// session_test checks the hand-back itself.
+TEST_F(ServerTest, WritesDuringARewriteWaitOffTheEventLoop) {
+  StartServer();
+  auto admin = Connect();
+  std::vector<std::unique_ptr<Client>> writers, pingers;
+  for (int i = 0; i < 6; ++i) writers.push_back(Connect());
+  for (int i = 0; i < 4; ++i) pingers.push_back(Connect());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(admin->Mutate(ManyUsers(i * 2000, 2000)).ok());
+  auto s = admin->GetSchema();
+  ASSERT_TRUE(s.ok());
+  std::string with_karma = s->text;
+  const size_t at = with_karma.find("  name      String?\n");
+  ASSERT_NE(at, std::string::npos);
+  with_karma.insert(at, "  karma     Int       @default(0)\n");
+  ASSERT_TRUE(admin->MigrateApply("blog.prisma", with_karma).ok());
+  std::string widened = with_karma;
+  widened.replace(widened.find("karma     Int "), 14, "karma     BigInt ");
+  // Every connection has written once: the next writes may run on the loops.
+  for (size_t i = 0; i < writers.size(); ++i) {
+    ASSERT_TRUE(writers[i]->Mutate(R"({"create":"User","data":{"email":"first)" + std::to_string(i) + R"(@x.org"}})").ok());
+  }
+
+  using Clock = std::chrono::steady_clock;
+  std::atomic<bool> migrating{true};
+  Clock::duration migration{};
+  std::thread migrate([&] {
+    const auto start = Clock::now();
+    auto r = admin->MigrateApply("blog.prisma", widened);
+    migration = Clock::now() - start;
+    migrating.store(false);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+  });
+  Clock::duration longest_ping{};
+  std::thread ping([&] {
+    for (size_t i = 0; migrating.load(); ++i) {
+      const auto start = Clock::now();
+      ASSERT_OK(pingers[i % pingers.size()]->Ping());
+      longest_ping = std::max(longest_ping, Clock::now() - start);
+    }
+  });
+  int written = 0;
+  for (; migrating.load() || written < 3; ++written) {
+    auto w = writers[written % writers.size()]->Mutate(R"({"create":"User","data":{"email":"w)" +
+                                                       std::to_string(written) + R"(@x.org"}})");
+    ASSERT_TRUE(w.ok()) << "write " << written << ": " << w.status().ToString();
+  }
+  migrate.join();
+  ping.join();
+  auto count = admin->Fetch(R"({"count":"User"})");
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  const std::string expected = std::to_string(40000 + writers.size() + written);
+  EXPECT_NE(query::ToJson(*count).find(expected), std::string::npos) << query::ToJson(*count) << " for " << expected;
+  // A loop held by a waiting write would have held its pings as long.
+  if (migration > std::chrono::milliseconds(200)) {
+    EXPECT_LT(longest_ping * 10, migration);
+  }
+}
+
 TEST_F(ServerTest, PingEchoesAndPipelinedRequestsAreAnsweredById) {
   StartServer();
   auto c = Connect();
