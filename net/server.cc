@@ -40,6 +40,10 @@ int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
 }
 
+uint64_t Micros(Clock::duration d) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
 enum class OpKind : uint8_t { kAccept, kRecv, kSend, kWake, kTick, kBatch, kCancelAccept };
 
 struct Conn;
@@ -493,28 +497,23 @@ class Server::Worker {
       c->queue.pop_front();
       c->queued_bytes -= req.payload.size();
       c->session.cancel().store(false);
-      if (req.header.type == MessageType::kFetch && c->authenticated &&
-          c->last_fetch_micros < kInlineFetchMaxMicros) {
+      // Run here on the loop (kInlineFetchMaxMicros and kInlineMutateMaxMicros say when).
+      const bool fetch_here = req.header.type == MessageType::kFetch && c->authenticated &&
+                              c->last_fetch_micros < kInlineFetchMaxMicros;
+      const bool mutate_here = req.header.type == MessageType::kMutate && c->authenticated &&
+                               c->last_mutate_micros < kInlineMutateMaxMicros && on_pool_ == 0 && !more_ready_;
+      if (fetch_here || mutate_here) {
         const auto started = Clock::now();
-        c->session.Handle(req.header, req.payload, &c->out);
-        const auto now = Clock::now();
-        c->last_fetch_micros =
-            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
-        server_->metrics_.CountRequest(
-            req.header.type,
-            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - req.arrived).count()));
-        continue;
-      }
-      if (req.header.type == MessageType::kMutate && c->authenticated && c->last_mutate_micros < kInlineMutateMaxMicros &&
-          on_pool_ == 0 && !more_ready_) {
-        const auto started = Clock::now();
-        if (c->session.HandleWithoutWaiting(req.header, req.payload, &c->out)) {
+        bool answered = true;
+        if (fetch_here) {
+          c->session.Handle(req.header, req.payload, &c->out);
+        } else {
+          answered = c->session.HandleWithoutWaiting(req.header, req.payload, &c->out);  // else: to the pool
+        }
+        if (answered) {
           const auto now = Clock::now();
-          c->last_mutate_micros =
-              static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
-          server_->metrics_.CountRequest(
-              req.header.type,
-              static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - req.arrived).count()));
+          (fetch_here ? c->last_fetch_micros : c->last_mutate_micros) = Micros(now - started);
+          server_->metrics_.CountRequest(req.header.type, Micros(now - req.arrived));
           continue;
         }
       }
@@ -526,10 +525,8 @@ class Server::Worker {
         const auto started = Clock::now();
         c->session.Handle(req.header, req.payload, &done.reply);
         const auto now = Clock::now();
-        done.micros = static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(now - req.arrived).count());
-        done.exec_micros =
-            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
+        done.micros = Micros(now - req.arrived);
+        done.exec_micros = Micros(now - started);
         Post(std::move(done));
       });
     }
