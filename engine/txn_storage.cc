@@ -423,6 +423,18 @@ void AwaitNewerCommit(mvcc::Store& store, mvcc::CommitVersion snapshot) {
 
 constexpr int kMaxConflictRetries = 100;
 
+// Before retrying a conflict: waits for a newer commit, unless the caller
+// must not wait (ExecuteOptions::would_wait: it is told, and runs the
+// request again elsewhere). True when the retry may go ahead.
+bool WaitToRetry(mvcc::Store& store, mvcc::CommitVersion snapshot, const query::ExecuteOptions& options) {
+  if (options.would_wait != nullptr) {
+    *options.would_wait = true;
+    return false;
+  }
+  AwaitNewerCommit(store, snapshot);
+  return true;
+}
+
 }  // namespace
 
 Result<query::QueryResult> Transaction::Execute(const json::Value& request, const query::ExecuteOptions& options) {
@@ -463,11 +475,7 @@ Result<query::QueryResult> Database::Execute(const json::Value& v, const query::
       return r;
     }
     if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
-    if (options.would_wait != nullptr) {  // the retry waits for a newer commit
-      *options.would_wait = true;
-      return committed.status();
-    }
-    AwaitNewerCommit(*store_, snapshot);
+    if (!WaitToRetry(*store_, snapshot, options)) return committed.status();
   }
 }
 
@@ -502,11 +510,7 @@ Result<std::vector<query::QueryResult>> Database::ExecuteBatch(const std::vector
       return out;
     }
     if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
-    if (options.would_wait != nullptr) {  // the retry waits for a newer commit
-      *options.would_wait = true;
-      return committed.status();
-    }
-    AwaitNewerCommit(*store_, snapshot);
+    if (!WaitToRetry(*store_, snapshot, options)) return committed.status();
   }
 }
 
