@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "schema/convert.h"
 #include "util/checksum.h"
 #include "util/coding.h"
 
@@ -49,7 +50,7 @@ class WireReader {
   }
   Result<std::string> Text(std::string_view field) {
     ASSIGN_OR_RETURN(std::string_view s, Bytes(field));
-    if (!ValidUtf8(s)) return Error(field, "is not valid UTF-8");
+    if (!schema::IsValidUtf8(s)) return Error(field, "is not valid UTF-8");
     return std::string(s);
   }
   std::string_view Rest() {
@@ -59,7 +60,7 @@ class WireReader {
   }
   Result<std::string_view> RestText(std::string_view field) {
     std::string_view s = Rest();
-    if (!ValidUtf8(s)) return Error(field, "is not valid UTF-8");
+    if (!schema::IsValidUtf8(s)) return Error(field, "is not valid UTF-8");
     return s;
   }
   Status End() const {
@@ -81,28 +82,6 @@ class WireReader {
     }
     return Status::OK();
   }
-  static bool ValidUtf8(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-      auto c = static_cast<unsigned char>(s[i]);
-      size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-      if (n == 0 || i + n > s.size()) return false;
-      uint32_t cp = n == 1 ? c : c & (0x7f >> n);
-      for (size_t k = 1; k < n; ++k) {
-        auto cc = static_cast<unsigned char>(s[i + k]);
-        if ((cc & 0xc0) != 0x80) return false;
-        cp = cp << 6 | (cc & 0x3f);
-      }
-      // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-      if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-          (cp >= 0xd800 && cp <= 0xdfff)) {
-        return false;
-      }
-      i += n;
-    }
-    return true;
-  }
-
   std::string_view in_;
   std::string_view message_;
   size_t pos_ = 0;
