@@ -86,7 +86,7 @@ Status Store::Recover() {
   // The thread that completes a flush applies the whole group to the tree
   // before any of its committers wakes up.
   log_options.on_durable = [this](wal::Lsn) {
-    if (!ApplyDurable(CommitVersion(std::numeric_limits<uint64_t>::max())).ok()) return;  // failure_ says why
+    if (!ApplyDurable(CommitVersion(std::numeric_limits<uint64_t>::max())).ok()) return Fail();  // failure_ says why
     std::lock_guard lock(commit_mu_);
     PruneLocked();  // else a stream of successful commits would grow the window forever
   };
@@ -96,6 +96,12 @@ Status Store::Recover() {
 }
 
 Store::~Store() {
+  {
+    std::lock_guard lock(flush_mu_);
+    flusher_stop_ = true;
+  }
+  flush_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
   {
     std::lock_guard lock(checkpoint_wait_mu_);
     stop_ = true;
@@ -139,11 +145,17 @@ void Store::PruneLocked() {
 }
 
 Result<CommitVersion> Store::Commit(WriteTxn& t) {
+  ASSIGN_OR_RETURN(Appended a, Append(t));
+  RETURN_IF_ERROR(AwaitDurable(a));
+  return a.version;
+}
+
+Result<Appended> Store::Append(WriteTxn& t) {
   if (t.writes_.empty() && t.stamped_.empty()) {
     // Read-only: nothing to log. (Serializable read-only transactions are
     // consistent with their snapshot by construction.)
     Unregister(t.snapshot_);
-    return t.snapshot_;
+    return Appended{t.snapshot_, wal::Lsn(), /*logged=*/false};
   }
   wal::WriteSetEncoder enc;
   std::vector<std::string> keys;
@@ -229,11 +241,78 @@ Result<CommitVersion> Store::Commit(WriteTxn& t) {
     auto it = writers_.find(t.snapshot_);
     if (it != writers_.end()) writers_.erase(it);
   }
-  RETURN_IF_ERROR(log_->Sync(end));
-  RETURN_IF_ERROR(ApplyDurable(version));  // done by the flush's on_durable unless that failed
+  return Appended{version, end, /*logged=*/true};
+}
+
+Status Store::AwaitDurable(const Appended& a) {
+  if (!a.logged) return Status::OK();
+  if (applied_.load() < a.version.value()) {
+    if (Status st = log_->Sync(a.end); !st.ok()) {
+      Fail();
+      return st;
+    }
+    // Done by the flush's on_durable unless that failed.
+    if (Status st = ApplyDurable(a.version); !st.ok()) {
+      Fail();
+      return st;
+    }
+  }
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (CheckpointDue()) checkpoint_cv_.notify_one();
-  return version;
+  return Status::OK();
+}
+
+void Store::FlushSoon(wal::Lsn end) {
+  {
+    std::lock_guard lock(flush_mu_);
+    if (end.value() <= flush_wanted_) return;  // a flush that covers it is asked for already
+    flush_wanted_ = end.value();
+    if (!flusher_.joinable()) flusher_ = std::thread([this] { FlusherLoop(); });
+  }
+  flush_cv_.notify_one();
+}
+
+void Store::FlusherLoop() {
+  std::unique_lock lock(flush_mu_);
+  uint64_t done = 0;
+  while (!flusher_stop_) {
+    if (flush_wanted_ <= done) {
+      flush_cv_.wait(lock);
+      continue;
+    }
+    const uint64_t target = flush_wanted_;
+    lock.unlock();
+    // The flush's on_durable applies the group and tells the listeners.
+    Status st = log_->Sync(wal::Lsn(target));
+    if (st.ok()) st = ApplyDurable(CommitVersion(std::numeric_limits<uint64_t>::max()));
+    if (!st.ok()) Fail();
+    lock.lock();
+    done = target;
+  }
+}
+
+void Store::Fail() {
+  if (failed_.exchange(true)) return;
+  NotifyApplied();
+}
+
+uint64_t Store::AddAppliedListener(std::function<void()> fn) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_.emplace_back(next_listener_, std::move(fn));
+  have_listeners_.store(true);
+  return next_listener_++;
+}
+
+void Store::RemoveAppliedListener(uint64_t handle) {
+  std::lock_guard lock(listeners_mu_);
+  std::erase_if(listeners_, [handle](const auto& l) { return l.first == handle; });
+  have_listeners_.store(!listeners_.empty());
+}
+
+void Store::NotifyApplied() {
+  if (!have_listeners_.load()) return;
+  std::lock_guard lock(listeners_mu_);
+  for (auto& [handle, fn] : listeners_) fn();
 }
 
 Status Store::ApplyDurable(CommitVersion upto) {
@@ -275,6 +354,7 @@ Status Store::ApplyDurable(CommitVersion upto) {
   if (!group.empty()) {
     applied_.store(group.back().version.value());
     apply_groups_.fetch_add(1, std::memory_order_relaxed);
+    NotifyApplied();
   }
   return Status::OK();
 }

@@ -9,11 +9,18 @@
 // fdatasync, then applied to the tree together with whatever other durable
 // commits are waiting (one copy-on-write generation per group) and published.
 // Commit returns once its version is visible to new readers.
+//
+// A committer that must not block (a server's event loop) splits this:
+// WriteTxn::Append does everything up to the log append and asks the
+// store's flusher thread for a flush; the caller learns from an applied
+// listener when applied() reaches the version, and only then tells its
+// client the commit happened.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,6 +68,13 @@ struct StoreStats {
 class ReadTxn;
 class WriteTxn;
 
+// A commit in the log, not yet known durable (WriteTxn::Append).
+struct Appended {
+  CommitVersion version;
+  wal::Lsn end;        // the log position its flush must reach
+  bool logged = true;  // false: it wrote nothing, so there is nothing to wait for
+};
+
 class Store {
  public:
   // Opens (creating if needed) the store in `dir`: the data file
@@ -83,6 +97,22 @@ class Store {
 
   CommitVersion last_committed() const;
   StoreStats stats() const;
+
+  // Makes an appended commit durable and visible, leading or joining a
+  // flush: what Commit does after the append. Returns at once when it
+  // already is (the flusher got there first).
+  Status AwaitDurable(const Appended& a);
+  // Whether an appended commit is visible, or can no longer become so (the
+  // log or the tree failed: AwaitDurable then returns why at once).
+  bool Settled(const Appended& a) const {
+    return !a.logged || applied_.load() >= a.version.value() || failed_.load();
+  }
+  // Called, from whichever thread applied them, after each group of
+  // commits becomes visible, and once when the store fails. Must return at
+  // once (post a wake-up). Returns a handle for RemoveAppliedListener.
+  uint64_t AddAppliedListener(std::function<void()> fn);
+  // After this returns the listener is not running and is never called again.
+  void RemoveAppliedListener(uint64_t handle);
   btree::Tree& tree() { return *tree_; }
 
  private:
@@ -100,6 +130,13 @@ class Store {
   Store(std::string dir, const StoreOptions& options);
   Status Recover();
   Result<CommitVersion> Commit(WriteTxn& txn);
+  Result<Appended> Append(WriteTxn& txn);
+  // Asks the flusher for a flush reaching `end`, without waiting for it.
+  void FlushSoon(wal::Lsn end);
+  void FlusherLoop();
+  // Remembers that the store can no longer commit, and tells the listeners.
+  void Fail();
+  void NotifyApplied();
   Status ApplyDurable(CommitVersion upto);
   void CheckpointLoop();
   bool CheckpointDue() const;
@@ -121,6 +158,19 @@ class Store {
 
   std::mutex apply_mu_;  // one applier at a time; taken after commit_mu_, never before
   std::atomic<uint64_t> applied_{0};          // newest version visible to readers
+  std::atomic<bool> failed_{false};           // a flush or an apply failed: nothing more commits
+
+  std::mutex listeners_mu_;  // guards listeners_, held while they run
+  std::vector<std::pair<uint64_t, std::function<void()>>> listeners_;
+  uint64_t next_listener_ = 1;
+  std::atomic<bool> have_listeners_{false};
+
+  // The flusher: flushes for commits appended by callers that do not wait.
+  std::mutex flush_mu_;  // guards what follows
+  std::condition_variable flush_cv_;
+  uint64_t flush_wanted_ = 0;  // a log position some Append asked to be made durable
+  bool flusher_stop_ = false;
+  std::thread flusher_;
 
   std::mutex checkpoint_mu_;  // one checkpoint at a time
   std::condition_variable checkpoint_cv_;

@@ -86,6 +86,15 @@ Result<CommitVersion> WriteTxn::Commit() {
   return store_->Commit(*this);
 }
 
+Result<Appended> WriteTxn::Append() {
+  if (done_) return Status::InvalidArgument("transaction already finished");
+  done_ = true;
+  if (read_only_) return Appended{snapshot_, wal::Lsn(), /*logged=*/false};
+  ASSIGN_OR_RETURN(Appended a, store_->Append(*this));
+  if (a.logged) store_->FlushSoon(a.end);
+  return a;
+}
+
 void WriteTxn::Rollback() {
   if (done_) return;
   done_ = true;

@@ -48,6 +48,12 @@ class WriteTxn {
   // Durable and visible when it returns. Conflict (retryable) when a
   // concurrent commit got there first; the transaction is over either way.
   Result<CommitVersion> Commit();
+  // Commit up to the log append, for a caller that must not wait for the
+  // flush: a conflict or a log error is known at once; otherwise the
+  // commit becomes durable and visible later (the store's flusher sees to
+  // it) and nobody may be told it happened before Store::Settled says so
+  // and Store::AwaitDurable returns OK. The transaction is over either way.
+  Result<Appended> Append();
   void Rollback();
 
   CommitVersion snapshot_version() const { return snapshot_; }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -13,6 +14,7 @@
 #include "mvcc/store.h"
 #include "tests/test_util.h"
 #include "util/coding.h"
+#include "util/fault_file.h"
 
 namespace ormdb::mvcc {
 namespace {
@@ -357,6 +359,147 @@ TEST(StoreTest, LogOfAnotherDatabaseOrNoLogIsAClearError) {
   auto missing = Store::Open(a.path(), o);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("the log is missing"), std::string::npos) << missing.status().ToString();
+}
+
+// Waits (up to ten seconds) until the store settles every commit in `a`.
+bool AllSettle(const Store& s, const std::vector<Appended>& a) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (const Appended& x : a) {
+    while (!s.Settled(x)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  return true;
+}
+
+TEST(StoreTest, AppendedCommitsBecomeDurableAndVisibleWithNobodyWaiting) {
+  testing::TempDir dir;
+  StoreOptions o = TestOptions();
+  o.log.sync = true;
+  std::vector<Appended> appended;
+  std::atomic<int> told{0};
+  {
+    auto s = OpenStore(dir.path(), o);
+    const uint64_t handle = s->AddAppliedListener([&told] { told.fetch_add(1); });
+    for (int i = 0; i < 300; ++i) {
+      auto t = s->BeginWrite();
+      ASSERT_OK(t->Put("k" + std::to_string(i), std::to_string(i)));
+      Result<Appended> a = t->Append();
+      ASSERT_OK(a.status());
+      EXPECT_TRUE(a->logged);
+      if (!appended.empty()) {
+        EXPECT_GT(a->version, appended.back().version);
+      }
+      appended.push_back(*a);
+    }
+    // Nobody called AwaitDurable: the flusher makes them durable, the
+    // appliers make them visible and say so.
+    ASSERT_TRUE(AllSettle(*s, appended));
+    EXPECT_GE(told.load(), 1);
+    EXPECT_EQ(s->last_committed(), appended.back().version);
+    for (const Appended& a : appended) ASSERT_OK(s->AwaitDurable(a));
+    EXPECT_EQ(s->stats().commits, 300u);
+    std::string v;
+    ASSERT_OK(s->BeginRead()->Get("k299", &v));
+    EXPECT_EQ(v, "299");
+    s->RemoveAppliedListener(handle);
+    const int before = told.load();
+    ASSERT_OK(PutOne(*s, "after", "x"));
+    EXPECT_EQ(told.load(), before);  // removed: never called again
+    // A transaction that wrote nothing has nothing to wait for.
+    auto empty = s->BeginWrite();
+    Result<Appended> none = empty->Append();
+    ASSERT_OK(none.status());
+    EXPECT_FALSE(none->logged);
+    EXPECT_TRUE(s->Settled(*none));
+  }
+  // Durable: a reopen (no checkpoint on close) finds every one.
+  o.checkpoint_on_close = false;
+  auto s = OpenStore(dir.path(), o);
+  std::string v;
+  for (int i = 0; i < 300; i += 37) {
+    ASSERT_OK(s->BeginRead()->Get("k" + std::to_string(i), &v));
+    EXPECT_EQ(v, std::to_string(i));
+  }
+}
+
+TEST(StoreTest, AppendersAndWaitingCommittersShareFlushes) {
+  testing::TempDir dir;
+  StoreOptions o = TestOptions();
+  o.log.sync = true;
+  auto s = OpenStore(dir.path(), o);
+  constexpr int kThreads = 4, kEach = 150;
+  std::vector<std::vector<Appended>> appended(kThreads);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        auto t = s->BeginWrite();
+        const std::string key = "w" + std::to_string(w) + "." + std::to_string(i);
+        EXPECT_OK(t->Put(key, key));
+        if (w % 2 == 0) {
+          EXPECT_OK(t->Commit().status());  // these wait, and lead flushes
+        } else {
+          Result<Appended> a = t->Append();
+          EXPECT_OK(a.status());
+          if (a.ok()) {
+            appended[static_cast<size_t>(w)].push_back(*a);
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& a : appended) {
+    ASSERT_TRUE(AllSettle(*s, a));
+    for (const Appended& x : a) ASSERT_OK(s->AwaitDurable(x));
+  }
+  auto snap = s->BeginRead();
+  std::string v;
+  for (int w = 0; w < kThreads; ++w) {
+    for (int i = 0; i < kEach; ++i) {
+      const std::string key = "w" + std::to_string(w) + "." + std::to_string(i);
+      ASSERT_OK(snap->Get(key, &v));
+      EXPECT_EQ(v, key);
+    }
+  }
+  EXPECT_EQ(s->stats().commits, static_cast<uint64_t>(kThreads * kEach));
+  EXPECT_LT(s->stats().log.syncs, static_cast<uint64_t>(kThreads * kEach));
+}
+
+TEST(StoreTest, AFailedFlushSettlesAppendedCommitsWithItsError) {
+  testing::TempDir dir;
+  auto plan = std::make_shared<FaultPlan>();
+  StoreOptions o = TestOptions();
+  o.log.sync = true;
+  o.log.opener = FaultInjectingOpener(plan);
+  o.checkpoint_on_close = false;
+  {
+    auto s = OpenStore(dir.path(), o);
+    std::atomic<int> told{0};
+    s->AddAppliedListener([&told] { told.fetch_add(1); });
+    ASSERT_OK(PutOne(*s, "before", "1"));
+    const int after_first = told.load();
+    plan->write_budget_bytes = 0;  // the disk is full from here on
+    auto t = s->BeginWrite();
+    ASSERT_OK(t->Put("lost", "2"));
+    Result<Appended> a = t->Append();
+    ASSERT_OK(a.status());  // in the log's buffer; its flush fails
+    ASSERT_TRUE(AllSettle(*s, {*a}));
+    EXPECT_GT(told.load(), after_first);  // the listeners heard of the failure
+    Status st = s->AwaitDurable(*a);
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.ToString().find("reopen"), std::string::npos) << st.ToString();
+    std::string v;
+    EXPECT_TRUE(s->BeginRead()->Get("lost", &v).IsNotFound());  // never visible
+    EXPECT_FALSE(PutOne(*s, "later", "3").ok());                  // nothing commits after it
+  }
+  plan->write_budget_bytes = -1;
+  auto s = OpenStore(dir.path(), o);
+  std::string v;
+  ASSERT_OK(s->BeginRead()->Get("before", &v));
+  EXPECT_TRUE(s->BeginRead()->Get("lost", &v).IsNotFound());
 }
 
 TEST(StoreTest, BankTransfersKeepTheTotalInEverySnapshot) {
