@@ -113,7 +113,13 @@ class Transaction {
 
  private:
   friend class Database;
+  friend class PendingCommit;
   friend class TxnStorage;
+  // Commit, split where a caller that must not wait parts from it: up to
+  // the log append (the transaction holds its gates until FinishCommit),
+  // and then durable and visible, the gates left and the changes published.
+  Result<mvcc::Appended> AppendCommit(uint64_t* change_bytes);
+  Status FinishCommit(const mvcc::Appended& a, uint64_t change_bytes);
   Transaction(Database* db, std::shared_ptr<const Catalog> catalog, std::unique_ptr<mvcc::WriteTxn> txn);
 
   // Runs an operation; its error aborts the transaction.
@@ -222,6 +228,34 @@ auto Transaction::Run(F&& f) -> decltype(f()) {
   return r;
 }
 
+// A write whose commit is in the log but not yet known durable
+// (Database::Execute with `deferred`): nobody may be told it happened
+// until Finish returns OK, and Finish may only be called once Settled.
+// The caller learns when to look from the store's applied listeners
+// (mvcc::Store::AddAppliedListener).
+class PendingCommit {
+ public:
+  ~PendingCommit();  // unfinished: finishes it, waiting (a logged commit cannot be taken back)
+  PendingCommit(const PendingCommit&) = delete;
+  PendingCommit& operator=(const PendingCommit&) = delete;
+
+  uint64_t version() const { return appended_.version.value(); }
+  // Durable and visible, or failed (Finish then says why at once).
+  bool Settled() const;
+  // OK: durable and visible to new readers. Ends the transaction.
+  Status Finish();
+
+ private:
+  friend class Database;
+  PendingCommit(std::unique_ptr<Transaction> txn, mvcc::Appended a, uint64_t change_bytes)
+      : txn_(std::move(txn)), appended_(a), change_bytes_(change_bytes) {}
+
+  std::unique_ptr<Transaction> txn_;
+  mvcc::Appended appended_;
+  uint64_t change_bytes_;
+  bool finished_ = false;
+};
+
 class Database {
  public:
   static Result<std::unique_ptr<Database>> Open(const std::string& dir, const DatabaseOptions& options = {});
@@ -256,7 +290,12 @@ class Database {
   // the commit version it was read at or written by.
   Result<query::QueryResult> Execute(std::string_view json_request, const query::ExecuteOptions& options = {});
   // The same for a request's argument tree (text or binary form, parsed).
-  Result<query::QueryResult> Execute(const json::Value& request, const query::ExecuteOptions& options = {});
+  // With `deferred`, a write does not wait for its commit's flush: the
+  // result (with its commit version) comes back as soon as the commit is
+  // in the log, and *deferred holds what must settle before anyone may
+  // learn of it. Reads and failed writes leave *deferred empty.
+  Result<query::QueryResult> Execute(const json::Value& request, const query::ExecuteOptions& options = {},
+                                     std::unique_ptr<PendingCommit>* deferred = nullptr);
   // Several requests in one transaction, all or nothing.
   Result<std::vector<query::QueryResult>> ExecuteBatch(const std::vector<std::string>& json_requests,
                                                        const query::ExecuteOptions& options = {});

@@ -111,6 +111,13 @@ Status Transaction::CheckOpen() const {
 }
 
 Result<mvcc::CommitVersion> Transaction::Commit() {
+  uint64_t change_bytes = 0;
+  ASSIGN_OR_RETURN(mvcc::Appended a, AppendCommit(&change_bytes));
+  RETURN_IF_ERROR(FinishCommit(a, change_bytes));
+  return a.version;
+}
+
+Result<mvcc::Appended> Transaction::AppendCommit(uint64_t* change_bytes_out) {
   RETURN_IF_ERROR(CheckOpen());
   done_ = true;
   uint64_t change_bytes = 0;
@@ -125,10 +132,31 @@ Result<mvcc::CommitVersion> Transaction::Commit() {
       RETURN_IF_ERROR(txn_->PutStamped(ChangePrefix(), std::move(suffix), std::move(parts[i])));
     }
   }
-  Result<mvcc::CommitVersion> v = txn_->Commit();
+  Result<mvcc::Appended> a = txn_->Append();
+  if (!a.ok()) Leave();
+  *change_bytes_out = change_bytes;
+  return a;
+}
+
+Status Transaction::FinishCommit(const mvcc::Appended& a, uint64_t change_bytes) {
+  Status st = db_->store_->AwaitDurable(a);
   Leave();
-  if (v.ok()) db_->changes_->Published(v->value(), change_bytes);
-  return v;
+  if (st.ok()) db_->changes_->Published(a.version.value(), change_bytes);
+  return st;
+}
+
+// ============================================================ PendingCommit
+
+PendingCommit::~PendingCommit() {
+  if (!finished_) (void)Finish();
+}
+
+bool PendingCommit::Settled() const { return txn_->db_->store().Settled(appended_); }
+
+Status PendingCommit::Finish() {
+  if (finished_) return Status::InvalidArgument("pending commit already finished");
+  finished_ = true;
+  return txn_->FinishCommit(appended_, change_bytes_);
 }
 
 void Transaction::Rollback() {

@@ -448,7 +448,8 @@ Result<query::QueryResult> Database::Execute(std::string_view json_request, cons
   return Execute(v, options);
 }
 
-Result<query::QueryResult> Database::Execute(const json::Value& v, const query::ExecuteOptions& options) {
+Result<query::QueryResult> Database::Execute(const json::Value& v, const query::ExecuteOptions& options,
+                                             std::unique_ptr<PendingCommit>* deferred) {
   // Reads run in a read-only transaction (no lock, no registration). The
   // request's kind is known once it is parsed against the transaction's
   // catalog: a write then starts over in a read-write transaction (unless
@@ -469,13 +470,26 @@ Result<query::QueryResult> Database::Execute(const json::Value& v, const query::
       return r;
     }
     const mvcc::CommitVersion snapshot = txn->snapshot_version();
-    Result<mvcc::CommitVersion> committed = txn->Commit();
-    if (committed.ok()) {
-      r->version = committed->value();
-      return r;
+    Status failed;
+    if (deferred != nullptr) {
+      uint64_t change_bytes = 0;
+      Result<mvcc::Appended> appended = txn->AppendCommit(&change_bytes);
+      if (appended.ok()) {
+        r->version = appended->version.value();
+        deferred->reset(new PendingCommit(std::move(txn), *appended, change_bytes));
+        return r;
+      }
+      failed = appended.status();
+    } else {
+      Result<mvcc::CommitVersion> committed = txn->Commit();
+      if (committed.ok()) {
+        r->version = committed->value();
+        return r;
+      }
+      failed = committed.status();
     }
-    if (!committed.status().IsConflict() || attempt >= kMaxConflictRetries) return committed.status();
-    if (!WaitToRetry(*store_, snapshot, options)) return committed.status();
+    if (!failed.IsConflict() || attempt >= kMaxConflictRetries) return failed;
+    if (!WaitToRetry(*store_, snapshot, options)) return failed;
   }
 }
 

@@ -79,6 +79,9 @@ std::string Metrics::Render(engine::Database& db, const std::string& data_dir) c
   const btree::PagerStats p = db.store().tree().pager().stats();
   Help(&out, "ormdb_commits_total", "counter", "Transactions committed.");
   Line(&out, "ormdb_commits_total", "", s.commits);
+  Help(&out, "ormdb_commits_deferred_total", "counter",
+       "Mutates whose reply the event loop held until their commit's flush, with no thread waiting for it.");
+  Line(&out, "ormdb_commits_deferred_total", "", commits_deferred_.load(std::memory_order_relaxed));
   Help(&out, "ormdb_conflicts_total", "counter", "Commits refused for a write-write conflict.");
   Line(&out, "ormdb_conflicts_total", "", s.conflicts);
   Help(&out, "ormdb_checkpoints_total", "counter", "Checkpoints written.");

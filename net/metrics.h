@@ -34,6 +34,7 @@ class Metrics {
   void SubscriptionOpened() { subscriptions_open_.fetch_add(1, std::memory_order_relaxed); }
   void SubscriptionClosed() { subscriptions_open_.fetch_sub(1, std::memory_order_relaxed); }
   void ChangesSent(uint64_t n) { changes_sent_.fetch_add(n, std::memory_order_relaxed); }
+  void CommitDeferred() { commits_deferred_.fetch_add(1, std::memory_order_relaxed); }
   int64_t open_connections() const { return connections_open_.load(std::memory_order_relaxed); }
 
   // The Prometheus text format (version 0.0.4), with the engine's counters.
@@ -54,6 +55,7 @@ class Metrics {
   std::atomic<uint64_t> bytes_out_{0};
   std::atomic<int64_t> subscriptions_open_{0};
   std::atomic<uint64_t> changes_sent_{0};
+  std::atomic<uint64_t> commits_deferred_{0};
 };
 
 }  // namespace ormdb::net

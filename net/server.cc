@@ -114,6 +114,17 @@ struct Completion {
   uint64_t exec_micros;  // running it
   uint64_t id = 0;       // the request's id
   std::shared_ptr<SubState> sub;  // set: not a reply but a subscription with news
+  bool applied = false;           // set: not a reply but news that commits became visible
+};
+
+// A Mutate's reply held back until its commit is durable and visible.
+struct DeferredReply {
+  Conn* conn;
+  uint64_t id;
+  std::string reply;
+  std::unique_ptr<engine::PendingCommit> pending;
+  Clock::time_point arrived;
+  uint64_t exec_micros;
 };
 
 // Changes read per poll of a subscription, and polls per turn of the loop
@@ -140,6 +151,14 @@ constexpr uint64_t kInlineFetchMaxMicros = 500;
 // createMany of thousands of rows), and a request that would wait (a
 // migration, a conflict's retry) is handed back by the session and goes
 // there too.
+//
+// When the loop is not idle, a short Mutate still runs on it but does not
+// wait for its flush: its commit goes into the log, the store's flusher
+// makes it durable (sharing the flush with every other commit appended
+// meanwhile), and the reply waits in the loop's deferred list until the
+// store says the commit is visible (an applied listener posts to the
+// mailbox). A commit then costs no thread hand-off of its own; the flusher
+// and the loop's wake-up are shared by the group.
 constexpr uint64_t kInlineMutateMaxMicros = 1000;
 
 ErrorMessage HeaderError(const Status& st) {
@@ -218,6 +237,16 @@ class Server::Worker {
   void PostSubscription(std::shared_ptr<SubState> st) {
     Conn* c = st->conn;
     Post(Completion{c, {}, MessageType::kChanges, 0, 0, st->id, std::move(st)});
+  }
+
+  // From the thread that made commits visible (the store's applied
+  // listener): settles the deferred replies, if this loop holds any.
+  void PostApplied() {
+    if (deferred_count_.load() == 0) return;
+    if (applied_posted_.exchange(true)) return;  // one on its way already
+    Completion c{nullptr, {}, MessageType::kMutate, 0, 0, 0, nullptr};
+    c.applied = true;
+    Post(std::move(c));
   }
 
  private:
@@ -501,14 +530,24 @@ class Server::Worker {
       const bool fetch_here = req.header.type == MessageType::kFetch && c->authenticated &&
                               c->last_fetch_micros < kInlineFetchMaxMicros;
       const bool mutate_here = req.header.type == MessageType::kMutate && c->authenticated &&
-                               c->last_mutate_micros < kInlineMutateMaxMicros && on_pool_ == 0 && !more_ready_;
+                               c->last_mutate_micros < kInlineMutateMaxMicros;
       if (fetch_here || mutate_here) {
         const auto started = Clock::now();
         bool answered = true;
         if (fetch_here) {
           c->session.Handle(req.header, req.payload, &c->out);
-        } else {
+        } else if (on_pool_ == 0 && !more_ready_ && awaiting_.empty()) {
+          // Nothing else for the loop to do: wait for the flush right here.
           answered = c->session.HandleWithoutWaiting(req.header, req.payload, &c->out);  // else: to the pool
+        } else {
+          std::unique_ptr<engine::PendingCommit> pending;
+          std::string reply;
+          answered = c->session.HandleWithoutWaiting(req.header, req.payload, &reply, &pending);
+          if (answered && pending != nullptr) {
+            Defer(c, req, std::move(reply), std::move(pending), Micros(Clock::now() - started));
+            return;
+          }
+          c->out.append(reply);
         }
         if (answered) {
           const auto now = Clock::now();
@@ -542,10 +581,15 @@ class Server::Worker {
     // pumped: a writer waiting for its commit's answer should not wait
     // behind pages for a hundred subscribers.
     std::vector<std::shared_ptr<SubState>> pumps;
+    bool applied = false;
     for (Completion& d : done) {
       Conn* c = d.conn;
       if (d.sub != nullptr) {
         pumps.push_back(std::move(d.sub));
+        continue;
+      }
+      if (d.applied) {
+        applied = true;
         continue;
       }
       c->running = false;
@@ -579,6 +623,7 @@ class Server::Worker {
       }
       ArmRecv(c);
     }
+    if (applied) SettleDeferred();
     if (!pumps.empty()) {
       io_uring_submit(&ring_);
       const int64_t now = NowUs();
@@ -601,6 +646,64 @@ class Server::Worker {
       if (!deferred_.empty()) ArmBatch();
     }
     ArmWake();
+  }
+
+  // Holds a Mutate's reply until its commit settles; the connection runs
+  // nothing else meanwhile (its next request may read what this one wrote).
+  void Defer(Conn* c, const PendingRequest& req, std::string reply, std::unique_ptr<engine::PendingCommit> pending,
+             uint64_t exec_micros) {
+    c->running = true;
+    c->running_id = req.header.request_id;
+    // Counted before the check below, and the listener checks the count
+    // after the store publishes: one of the two sees the commit settled.
+    deferred_count_.fetch_add(1);
+    server_->metrics_.CommitDeferred();
+    const bool settled = pending->Settled();
+    awaiting_.push_back(DeferredReply{c, req.header.request_id, std::move(reply), std::move(pending), req.arrived,
+                                      exec_micros});
+    if (settled) PostApplied();
+  }
+
+  // Sends the replies of the deferred commits that settled, in the order
+  // they were deferred.
+  void SettleDeferred() {
+    applied_posted_.store(false);  // before looking: a later apply posts again
+    std::vector<DeferredReply> settled;
+    size_t kept = 0;
+    for (size_t i = 0; i < awaiting_.size(); ++i) {
+      if (awaiting_[i].pending->Settled()) {
+        settled.push_back(std::move(awaiting_[i]));
+      } else {
+        if (kept != i) awaiting_[kept] = std::move(awaiting_[i]);
+        ++kept;
+      }
+    }
+    awaiting_.resize(kept);  // before StartNext below defers more
+    for (DeferredReply& d : settled) {
+      Conn* c = d.conn;
+      const Status st = d.pending->Finish();
+      d.pending.reset();
+      deferred_count_.fetch_sub(1);
+      c->running = false;
+      c->last_mutate_micros = d.exec_micros;
+      server_->metrics_.CountRequest(MessageType::kMutate, Micros(Clock::now() - d.arrived));
+      if (c->dead) {
+        MaybeFree(c);
+        continue;
+      }
+      if (st.ok()) {
+        c->out.append(d.reply);
+      } else {
+        c->session.FailCommit(&c->out, d.id, st);
+      }
+      StartNext(c);
+      ArmSend(c);
+      if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) {
+        Kill(c);
+        continue;
+      }
+      ArmRecv(c);
+    }
   }
 
   // The batch timer: polls the subscriptions that had news within a batch
@@ -789,6 +892,9 @@ class Server::Worker {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> grace_deadline_ms_{0};
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;  // the loop's thread only
+  std::vector<DeferredReply> awaiting_;        // Mutates waiting for their commits to settle
+  std::atomic<int> deferred_count_{0};         // awaiting_.size(), for the applied listener's thread
+  std::atomic<bool> applied_posted_{false};    // an applied completion is in the mailbox
   int on_pool_ = 0;          // requests of this loop's connections on the pool
   bool more_ready_ = false;  // completions wait behind the one being handled
   std::mutex mailbox_mu_;  // guards mailbox_
@@ -825,6 +931,10 @@ Status Server::Start() {
     }
   }
   port_ = port;
+  // Deferred Mutate replies wait for their commits to become visible.
+  applied_listener_ = ctx_.db->store().AddAppliedListener([this] {
+    for (auto& w : workers_) w->PostApplied();
+  });
   running_ = true;
   return Status::OK();
 }
@@ -832,6 +942,9 @@ Status Server::Start() {
 void Server::Shutdown(int grace_ms) {
   for (auto& w : workers_) w->Stop(grace_ms);
   for (auto& w : workers_) w->Join();
+  // Every deferred reply settled before its loop ended.
+  if (applied_listener_ != 0) ctx_.db->store().RemoveAppliedListener(applied_listener_);
+  applied_listener_ = 0;
   // The workers are done with the pool once their connections are gone;
   // the pool's destructor joins its threads.
   workers_.clear();

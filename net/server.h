@@ -65,6 +65,7 @@ class Server {
   Metrics metrics_;
   std::unique_ptr<ExecutorPool> pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  uint64_t applied_listener_ = 0;  // the store's, set while running
   std::atomic<uint64_t> next_session_{1};
   uint16_t port_ = 0;
   bool running_ = false;

@@ -74,15 +74,20 @@ void Session::Handle(const FrameHeader& h, std::string_view wire_payload, std::s
   }
 }
 
-bool Session::HandleWithoutWaiting(const FrameHeader& h, std::string_view payload, std::string* out) {
+bool Session::HandleWithoutWaiting(const FrameHeader& h, std::string_view payload, std::string* out,
+                                   std::unique_ptr<engine::PendingCommit>* pending) {
   // A transaction's request may wait: failing it would fail the transaction.
   if (txn_ != nullptr) return false;
   may_wait_ = false;
   would_wait_ = false;
+  defer_ = pending;
   Handle(h, payload, out);
   may_wait_ = true;
+  defer_ = nullptr;
   return !would_wait_;
 }
+
+void Session::FailCommit(std::string* out, uint64_t id, const Status& st) const { Fail(out, id, ErrorFor(st)); }
 
 void Session::HandleHello(uint64_t id, std::string_view payload, std::string* out) {
   Result<Hello> hello = DecodeHello(payload);
@@ -160,7 +165,7 @@ void Session::HandleQuery(const FrameHeader& h, std::string_view payload, std::s
   if (o.explain && txn_ == nullptr) o.accept = query::ExecuteOptions::Accept::kReads;
   if (!may_wait_) o.would_wait = &would_wait_;
 
-  Result<query::QueryResult> r = txn_ != nullptr ? txn_->Execute(*request, o) : ctx_->db->Execute(*request, o);
+  Result<query::QueryResult> r = txn_ != nullptr ? txn_->Execute(*request, o) : ctx_->db->Execute(*request, o, defer_);
   if (!r.ok()) {
     if (would_wait_) return;  // nothing kept: the caller runs it again where it may wait
     if (cancel_.load()) return Fail(out, h.request_id, ErrorCode::kCancelled, r.status().message());

@@ -66,7 +66,14 @@ class Session {
   // request would have waited (a migration, a conflict's retry, any request
   // inside a transaction), with nothing kept and nothing written to *out;
   // Handle then runs it again.
-  bool HandleWithoutWaiting(const FrameHeader& h, std::string_view payload, std::string* out);
+  // With `pending`, a write does not wait for its commit's flush either:
+  // it returns true with *pending set and its reply in *out, which must
+  // not be sent before the pending commit settles and finishes OK
+  // (FailCommit writes the reply for one that does not).
+  bool HandleWithoutWaiting(const FrameHeader& h, std::string_view payload, std::string* out,
+                            std::unique_ptr<engine::PendingCommit>* pending = nullptr);
+  // The error reply for request `id`, whose commit `st` says failed.
+  void FailCommit(std::string* out, uint64_t id, const Status& st) const;
 
   bool authenticated() const { return authenticated_; }
   bool close_after() const { return close_after_; }
@@ -101,6 +108,7 @@ class Session {
   // HandleWithoutWaiting: the request running must not wait, and whether it would have.
   bool may_wait_ = true;
   bool would_wait_ = false;
+  std::unique_ptr<engine::PendingCommit>* defer_ = nullptr;  // set: a write does not wait for its flush
 };
 
 }  // namespace ormdb::net

@@ -2,6 +2,10 @@
 // the event loop relies on when it runs a request itself.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "engine/database.h"
 #include "engine/users.h"
 #include "net/protocol.h"
@@ -120,6 +124,47 @@ TEST_F(SessionTest, RequestsInsideATransactionAreHandedBack) {
   EXPECT_TRUE(out.empty());
   session_->Handle(Header(MessageType::kMutate, create), create, &out);
   EXPECT_EQ(ReplyType(out), MessageType::kResult);
+}
+
+// A Mutate that may not wait for its flush either comes back with its
+// reply and a pending commit: the reply names the commit's version, the
+// write is invisible until the commit settles, and visible once it
+// finishes. A Fetch has nothing pending; a failed Mutate neither.
+TEST_F(SessionTest, AMutateThatMayNotWaitForItsFlushLeavesAPendingCommit) {
+  const std::string create = EncodeQuery({RequestEncoding::kJson, R"({"create":"User","data":{"email":"p"}})"});
+  std::atomic<int> told{0};
+  const uint64_t listener = db_->store().AddAppliedListener([&told] { told.fetch_add(1); });
+  std::unique_ptr<engine::PendingCommit> pending;
+  std::string out;
+  ASSERT_TRUE(session_->HandleWithoutWaiting(Header(MessageType::kMutate, create), create, &out, &pending));
+  ASSERT_NE(pending, nullptr);
+  std::string payload;
+  ASSERT_EQ(ReplyType(out, &payload), MessageType::kResult);
+  auto m = DecodeResult(payload);
+  ASSERT_OK(m.status());
+  EXPECT_EQ(m->version, pending->version());
+  for (int i = 0; i < 10000 && !pending->Settled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(pending->Settled());
+  EXPECT_GE(told.load(), 1);
+  ASSERT_OK(pending->Finish());
+  EXPECT_GE(db_->store().last_committed().value(), pending->version());
+  auto t = db_->Begin(true);
+  EXPECT_EQ(t->Scan("User", {})->size(), 1u);
+
+  const std::string read = EncodeQuery({RequestEncoding::kJson, R"({"count":"User"})"});
+  std::unique_ptr<engine::PendingCommit> none;
+  out.clear();
+  ASSERT_TRUE(session_->HandleWithoutWaiting(Header(MessageType::kFetch, read), read, &out, &none));
+  EXPECT_EQ(none, nullptr);
+  EXPECT_EQ(ReplyType(out), MessageType::kResult);
+  const std::string bad = EncodeQuery({RequestEncoding::kJson, R"({"create":"User","data":{"email":42}})"});
+  out.clear();
+  ASSERT_TRUE(session_->HandleWithoutWaiting(Header(MessageType::kMutate, bad), bad, &out, &none));
+  EXPECT_EQ(none, nullptr);
+  auto h = DecodeFrameHeader(std::string_view(out).substr(0, kFrameHeaderBytes), 1u << 30);
+  ASSERT_OK(h.status());
+  EXPECT_EQ(h->type, MessageType::kError);
+  db_->store().RemoveAppliedListener(listener);
 }
 
 }  // namespace
