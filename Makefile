@@ -44,7 +44,7 @@ asan: deps build/asan/build.ninja
 	ninja -C build/asan -j $(JOBS)
 
 # The concurrency tests again under ThreadSanitizer.
-TSAN_TESTS = store_test snapshot_test wal_test migrate_test server_test changes_test subscribe_test
+TSAN_TESTS = store_test snapshot_test wal_test migrate_test server_test session_test changes_test subscribe_test
 tsan: deps build/tsan/build.ninja
 	ninja -C build/tsan -j $(JOBS) $(addprefix tests/,$(TSAN_TESTS))
 	for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./build/tsan/tests/$$t || exit 1; done
