@@ -119,6 +119,9 @@ class Transaction {
   // the log append (the transaction holds its gates until FinishCommit),
   // and then durable and visible, the gates left and the changes published.
   Result<mvcc::Appended> AppendCommit(uint64_t* change_bytes);
+  // What both commits do first: the transaction's change events stored
+  // with it; returns their size.
+  Result<uint64_t> PrepareCommit();
   Status FinishCommit(const mvcc::Appended& a, uint64_t change_bytes);
   Transaction(Database* db, std::shared_ptr<const Catalog> catalog, std::unique_ptr<mvcc::WriteTxn> txn);
 

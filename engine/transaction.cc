@@ -111,13 +111,14 @@ Status Transaction::CheckOpen() const {
 }
 
 Result<mvcc::CommitVersion> Transaction::Commit() {
-  uint64_t change_bytes = 0;
-  ASSIGN_OR_RETURN(mvcc::Appended a, AppendCommit(&change_bytes));
-  RETURN_IF_ERROR(FinishCommit(a, change_bytes));
-  return a.version;
+  ASSIGN_OR_RETURN(uint64_t change_bytes, PrepareCommit());
+  Result<mvcc::CommitVersion> v = txn_->Commit();  // waits for the flush itself
+  Leave();
+  if (v.ok()) db_->changes_->Published(v->value(), change_bytes);
+  return v;
 }
 
-Result<mvcc::Appended> Transaction::AppendCommit(uint64_t* change_bytes_out) {
+Result<uint64_t> Transaction::PrepareCommit() {
   RETURN_IF_ERROR(CheckOpen());
   done_ = true;
   uint64_t change_bytes = 0;
@@ -129,12 +130,19 @@ Result<mvcc::Appended> Transaction::AppendCommit(uint64_t* change_bytes_out) {
       std::string suffix;
       schema::AppendU32Key(&suffix, i);
       change_bytes += parts[i].size();
-      RETURN_IF_ERROR(txn_->PutStamped(ChangePrefix(), std::move(suffix), std::move(parts[i])));
+      if (Status st = txn_->PutStamped(ChangePrefix(), std::move(suffix), std::move(parts[i])); !st.ok()) {
+        Leave();
+        return st;
+      }
     }
   }
-  Result<mvcc::Appended> a = txn_->Append();
+  return change_bytes;
+}
+
+Result<mvcc::Appended> Transaction::AppendCommit(uint64_t* change_bytes) {
+  ASSIGN_OR_RETURN(*change_bytes, PrepareCommit());
+  Result<mvcc::Appended> a = txn_->Append();  // the store's flusher makes it durable
   if (!a.ok()) Leave();
-  *change_bytes_out = change_bytes;
   return a;
 }
 
