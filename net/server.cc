@@ -615,13 +615,7 @@ class Server::Worker {
         c->queue.clear();
         c->queued_bytes = 0;
       }
-      StartNext(c);
-      ArmSend(c);
-      if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) {
-        Kill(c);
-        continue;
-      }
-      ArmRecv(c);
+      AfterReply(c);
     }
     if (applied) SettleDeferred();
     if (!pumps.empty()) {
@@ -696,14 +690,17 @@ class Server::Worker {
       } else {
         c->session.FailCommit(&c->out, d.id, st);
       }
-      StartNext(c);
-      ArmSend(c);
-      if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) {
-        Kill(c);
-        continue;
-      }
-      ArmRecv(c);
+      AfterReply(c);
     }
+  }
+
+  // A request's reply is in the output: the connection's next request, the
+  // send, and then either the close or the next receive.
+  void AfterReply(Conn* c) {
+    StartNext(c);
+    ArmSend(c);
+    if (Finished(c) && (c->close_after_flush || c->read_closed || stopping_.load())) return Kill(c);
+    ArmRecv(c);
   }
 
   // The batch timer: polls the subscriptions that had news within a batch
