@@ -147,7 +147,8 @@ constexpr uint64_t kInlineFetchMaxMicros = 500;
 // one client inserting, that cut the server's CPU per insert from 232 to
 // 179 µs and its latency by 35 µs. Under concurrency the loop is seldom
 // idle, so commits keep going to the pool, where they share flushes. A
-// connection whose last Mutate ran longer than this goes to the pool (a
+// connection whose last Mutate ran longer than ServerLimits::loop_write_us
+// (1 ms by default) goes to the pool (a
 // createMany of thousands of rows), and a request that would wait (a
 // migration, a conflict's retry) is handed back by the session and goes
 // there too.
@@ -159,7 +160,6 @@ constexpr uint64_t kInlineFetchMaxMicros = 500;
 // store says the commit is visible (an applied listener posts to the
 // mailbox). A commit then costs no thread hand-off of its own; the flusher
 // and the loop's wake-up are shared by the group.
-constexpr uint64_t kInlineMutateMaxMicros = 1000;
 
 ErrorMessage HeaderError(const Status& st) {
   ErrorMessage e;
@@ -526,11 +526,11 @@ class Server::Worker {
       c->queue.pop_front();
       c->queued_bytes -= req.payload.size();
       c->session.cancel().store(false);
-      // Run here on the loop (kInlineFetchMaxMicros and kInlineMutateMaxMicros say when).
+      // Run here on the loop (kInlineFetchMaxMicros and ServerLimits::loop_write_us say when).
       const bool fetch_here = req.header.type == MessageType::kFetch && c->authenticated &&
                               c->last_fetch_micros < kInlineFetchMaxMicros;
       const bool mutate_here = req.header.type == MessageType::kMutate && c->authenticated &&
-                               c->last_mutate_micros < kInlineMutateMaxMicros;
+                               c->last_mutate_micros < ctx_->limits.loop_write_us;
       if (fetch_here || mutate_here) {
         const auto started = Clock::now();
         bool answered = true;

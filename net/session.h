@@ -43,6 +43,10 @@ struct ServerLimits {
   // commit (0: poll on every commit). The first commit after a quiet
   // spell goes out at once.
   uint32_t subscription_batch_us = 2000;
+  // A Mutate runs on the event loop itself (net/server.cc says how) when
+  // its connection's previous one ran in less than this; longer ones go to
+  // the executor pool, so one heavy write holds a loop at most once.
+  uint32_t loop_write_us = 1000;
 };
 
 // What every session shares.

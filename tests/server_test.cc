@@ -898,7 +898,9 @@ TEST_F(ServerTest, DeferredCommitsAreAnsweredOnlyOnceEveryoneCanReadThem) {
   // commit is durable and visible. Whatever an acknowledged write did must
   // then be read by any connection at once, and by the next request on
   // its own connection even when that request was sent before the reply.
-  StartServer({"--metrics", "0"});
+  // (Under the sanitizers a create can take over a millisecond, which
+  // would send every write to the pool.)
+  StartServer({"--metrics", "0", "--loop-write-us", "1000000"});
   constexpr int kWriters = 6, kEach = 150;
   std::vector<std::thread> threads;
   std::atomic<int> missing{0}, failures{0};

@@ -154,6 +154,10 @@ Runner AddServe(CLI::App& app, const Global& g) {
                   "a subscription's Changes frames go out at most this often while commits keep coming (0: one "
                   "per commit)")
       ->capture_default_str();
+  cmd->add_option("--loop-write-us", l.loop_write_us,
+                  "a write runs on its event loop (no thread hand-off) when its connection's previous write ran "
+                  "faster than this; slower ones go to the executor pool")
+      ->capture_default_str();
   engine::ChangeOptions& ch = a->changes;
   cmd->add_option("--change-retention-bytes", ch.retain_bytes, "stored change history kept, at most")
       ->capture_default_str();
