@@ -12,9 +12,9 @@
 //
 // A committer that must not block (a server's event loop) splits this:
 // WriteTxn::Append does everything up to the log append and asks the
-// store's flusher thread for a flush; the caller learns from an applied
-// listener when applied() reaches the version, and only then tells its
-// client the commit happened.
+// store's flusher thread for a flush; an applied listener tells the caller
+// when to look, Settled says whether the commit is visible (or failed), and
+// only after AwaitDurable returns OK may the caller tell anyone of it.
 #pragma once
 
 #include <atomic>
