@@ -12,6 +12,7 @@
 #include "schema/literal.h"
 #include "schema/record.h"
 #include "util/coding.h"
+#include "util/thread_name.h"
 
 namespace ormdb::engine {
 namespace {
@@ -252,7 +253,10 @@ Status ChangeLog::Start() {
     read_ = ring_base_ = published_ = snap->version().value();
     retained_bytes_ = 0;  // MeasureHistory counts what is stored up to here; Published what comes after
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ormdb-changes");
+    Loop();
+  });
   return Status::OK();
 }
 

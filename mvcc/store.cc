@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "util/coding.h"
+#include "util/thread_name.h"
 #include "wal/log_reader.h"
 
 namespace ormdb::mvcc {
@@ -38,7 +39,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   // The log makes commits durable; the tree file is written at checkpoints.
   ASSIGN_OR_RETURN(s->tree_, btree::Tree::Open(dir + "/" + kTreeFile, tree_options));
   RETURN_IF_ERROR(s->Recover());
-  if (options.background_checkpoints) s->checkpointer_ = std::thread([p = s.get()] { p->CheckpointLoop(); });
+  if (options.background_checkpoints) s->checkpointer_ = std::thread([p = s.get()] {
+      NameThisThread("ormdb-checkpt");
+      p->CheckpointLoop();
+    });
   return s;
 }
 
@@ -267,7 +271,10 @@ void Store::FlushSoon(wal::Lsn end) {
     std::lock_guard lock(flush_mu_);
     if (end.value() <= flush_wanted_) return;  // a flush that covers it is asked for already
     flush_wanted_ = end.value();
-    if (!flusher_.joinable()) flusher_ = std::thread([this] { FlusherLoop(); });
+    if (!flusher_.joinable()) flusher_ = std::thread([this] {
+      NameThisThread("ormdb-flusher");
+      FlusherLoop();
+    });
   }
   flush_cv_.notify_one();
 }

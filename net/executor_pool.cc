@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "util/thread_name.h"
+
 namespace ormdb::net {
 
 namespace {
@@ -52,6 +54,7 @@ void ExecutorPool::Submit(std::function<void()> task) {
 }
 
 void ExecutorPool::Run() {
+  NameThisThread("ormdb-exec");
   std::unique_lock lock(mu_);
   for (;;) {
     if (!queue_.empty()) {

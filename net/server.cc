@@ -19,6 +19,7 @@
 #include "net/server_conn.h"
 #include "net/socket.h"
 #include "util/coding.h"
+#include "util/thread_name.h"
 
 namespace ormdb::net {
 namespace {
@@ -113,7 +114,10 @@ class Server::Worker {
     ArmAccept();
     ArmWake();
     ArmTick();
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      NameThisThread("ormdb-loop");
+      Loop();
+    });
     return Status::OK();
   }
 
