@@ -104,11 +104,11 @@ StreamCell RunOne(Env* env, const StreamOptions& o, int subscribers, uint64_t se
     // Reads what the socket has and takes its whole frames; false when the
     // subscriber is done (its last page seen, or an error).
     std::vector<uint64_t> versions;
-    std::vector<char> buf(1 << 16);
     auto drain = [&](size_t i) {
       Sub& s = subs[i];
       for (;;) {
-        const ssize_t n = ::recv(s.c->fd(), buf.data(), buf.size(), 0);
+        const std::span<char> room = frames[i].Prepare(size_t{1} << 16);  // read straight into the frame buffer
+        const ssize_t n = ::recv(s.c->fd(), room.data(), room.size(), 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
         if (n <= 0) {
           s.status = n == 0 ? Status::IOError("the server closed a subscriber's connection")
@@ -116,7 +116,7 @@ StreamCell RunOne(Env* env, const StreamOptions& o, int subscribers, uint64_t se
           return false;
         }
         const int64_t now = Ns(Clock::now());
-        frames[i].Append(std::string_view(buf.data(), static_cast<size_t>(n)));
+        frames[i].Commit(static_cast<size_t>(n));
         net::Reply r;
         for (;;) {
           Result<bool> got = frames[i].Next(&r);

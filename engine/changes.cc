@@ -282,6 +282,30 @@ void ChangeLog::SkipUnheardLocked() {
   read_ = ring_base_ = std::max(read_, published_);
 }
 
+uint64_t ChangeLog::read_version() const {
+  std::lock_guard lock(mu_);
+  return read_;
+}
+
+std::shared_ptr<const std::string> ChangeLog::SharedPage(const std::string& spec_key, uint64_t after, uint64_t end,
+                                                         size_t* changes) const {
+  std::lock_guard lock(pages_mu_);
+  for (const Page& p : pages_) {
+    if (p.after == after && p.end == end && p.spec_key == spec_key) {
+      *changes = p.changes;
+      return p.text;
+    }
+  }
+  return nullptr;
+}
+
+void ChangeLog::RememberPage(const std::string& spec_key, uint64_t after, uint64_t end, size_t changes,
+                             std::shared_ptr<const std::string> text) {
+  std::lock_guard lock(pages_mu_);
+  if (pages_.size() == kSharedPages) pages_.pop_front();
+  pages_.push_back(Page{spec_key, after, end, changes, std::move(text)});
+}
+
 ChangeLogStats ChangeLog::stats() const {
   std::lock_guard lock(mu_);
   ChangeLogStats s;
@@ -570,7 +594,7 @@ Result<ChangePage> Subscription::RenderStored(const json::Value& spec, std::shar
   ChangePage page;
   std::string events;
   RETURN_IF_ERROR(s.RenderUncached(b, &events, &page.changes));
-  page.json = "[" + events + "]";
+  page.text = std::make_shared<const std::string>("[" + events + "]");
   page.token = version;
   return page;
 }
@@ -767,7 +791,7 @@ Status Subscription::RenderUncached(const ChangeBatch& b, std::string* fragment,
   return Status::OK();
 }
 
-Result<ChangePage> Subscription::Poll(size_t max_bytes) {
+Result<ChangePage> Subscription::Poll(size_t max_bytes, uint64_t through) {
   std::vector<std::shared_ptr<const ChangeBatch>> batches;
   uint64_t end = cursor_;
   bool from_history = false;
@@ -780,22 +804,34 @@ Result<ChangePage> Subscription::Poll(size_t max_bytes) {
     }
     if (cursor_ >= log_->ring_base_) {
       live_ = true;
-      if (cursor_ < log_->read_) {
+      const uint64_t limit = std::min(through, log_->read_);
+      if (cursor_ < limit) {
         auto& ring = log_->ring_;
         auto it = std::upper_bound(ring.begin(), ring.end(), cursor_,
                                    [](uint64_t v, const std::shared_ptr<const ChangeBatch>& b) { return v < b->version; });
         size_t bytes = 0;
-        for (; it != ring.end() && bytes < max_bytes; ++it) {
+        for (; it != ring.end() && (*it)->version <= limit && bytes < max_bytes; ++it) {
           bytes += (*it)->bytes;
           batches.push_back(*it);
         }
-        end = it == ring.end() ? log_->read_ : batches.back()->version;
+        end = it == ring.end() || (*it)->version > limit ? limit : batches.back()->version;
       }
     } else if (live_) {
       return Status::Lagging("the subscriber fell more than " + std::to_string(log_->options_.buffer_bytes) +
                              " bytes of changes behind; subscribe again after token " + std::to_string(cursor_));
     } else {
       from_history = true;
+    }
+  }
+  ChangePage page;
+  page.token = end;
+  if (!from_history && end > cursor_) {
+    // A live page is the same for every subscriber of this spec that reads
+    // (cursor_, end]: the first renders it, the others share the text.
+    page.text = log_->SharedPage(spec_key_, cursor_, end, &page.changes);
+    if (page.text != nullptr) {
+      cursor_ = end;
+      return page;
     }
   }
   if (from_history) {
@@ -806,17 +842,19 @@ Result<ChangePage> Subscription::Poll(size_t max_bytes) {
                              " is older than the retained change history, which starts after commit " +
                              std::to_string(horizon) + ": fetch again and subscribe after the fetch's version");
     }
+    page.token = end;
   }
   std::string events;
-  ChangePage page;
   for (const auto& b : batches) RETURN_IF_ERROR(Render(*b, &events, &page.changes));
-  page.json.reserve(events.size() + 40);
-  page.json += "{\"token\":";
-  page.json += std::to_string(end);
-  page.json += ",\"changes\":[";
-  page.json += events;
-  page.json += "]}";
-  page.token = end;
+  auto text = std::make_shared<std::string>();
+  text->reserve(events.size() + 40);
+  *text += "{\"token\":";
+  *text += std::to_string(end);
+  *text += ",\"changes\":[";
+  *text += events;
+  *text += "]}";
+  page.text = std::move(text);
+  if (!from_history && end > cursor_) log_->RememberPage(spec_key_, cursor_, end, page.changes, page.text);
   cursor_ = end;
   return page;
 }

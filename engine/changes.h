@@ -114,10 +114,13 @@ struct ChangePage {
   // Every matching event of a commit up to this version has been returned:
   // subscribe again `after` it to resume.
   uint64_t token = 0;
-  size_t changes = 0;  // events in `json`
+  size_t changes = 0;  // events in json()
   // {"token": N, "changes": [{"version", "model", "op", "key", "changed",
-  //  "new", "old"}, ...]}
-  std::string json;
+  //  "new", "old"}, ...]}. Shared, never copied, between the subscribers
+  // with the same filter that read the same commits.
+  std::shared_ptr<const std::string> text;
+
+  std::string_view json() const { return text != nullptr ? std::string_view(*text) : std::string_view(); }
 };
 
 struct ChangeLogStats {
@@ -144,6 +147,11 @@ class ChangeLog {
   // A commit that stored `bytes` of change events became visible: wake
   // the reader.
   void Published(uint64_t version, uint64_t bytes);
+  // The newest commit read into the buffer: what a live subscriber can be
+  // given now. A caller that polls many subscriptions at once passes it to
+  // each Poll as `through`, so subscribers at the same token get the same
+  // page (rendered once, docs/change-streams.md "Delivery").
+  uint64_t read_version() const;
 
   // `spec`: docs/change-streams.md, "Subscribing".
   Result<std::unique_ptr<Subscription>> Subscribe(const json::Value& spec);
@@ -176,6 +184,12 @@ class ChangeLog {
   Result<std::shared_ptr<const Catalog>> CatalogFor(uint32_t schema_version);
   void Register(Waiter* w);
   void Unregister(Waiter* w);
+  // The live page of the commits in (after, end] for a spec, if a
+  // subscriber with the same spec rendered it lately; Remember keeps one.
+  std::shared_ptr<const std::string> SharedPage(const std::string& spec_key, uint64_t after, uint64_t end,
+                                                size_t* changes) const;
+  void RememberPage(const std::string& spec_key, uint64_t after, uint64_t end, size_t changes,
+                    std::shared_ptr<const std::string> text);
 
   Database* db_;
   mvcc::Store* store_;
@@ -199,6 +213,18 @@ class ChangeLog {
   std::mutex waiters_mu_;  // guards waiters_ and their notify; taken after mu_ when both are
   std::vector<Waiter*> waiters_;
 
+  // The last few live pages rendered, for subscribers with the same spec
+  // at the same token (a cache tier's many followers of one model).
+  struct Page {
+    std::string spec_key;
+    uint64_t after = 0, end = 0;
+    size_t changes = 0;
+    std::shared_ptr<const std::string> text;
+  };
+  static constexpr size_t kSharedPages = 8;
+  mutable std::mutex pages_mu_;  // guards pages_; taken alone
+  std::deque<Page> pages_;
+
   std::thread thread_;
 };
 
@@ -210,10 +236,11 @@ class Subscription {
 
   // The next matching events after token(), at most about `max_bytes` of
   // stored events read (whole commits: a commit's events always arrive
-  // together). An empty page when there is nothing new. Expired when the
-  // token is older than the history; Lagging when this subscriber fell
-  // more than the ring behind: subscribe again after token().
-  Result<ChangePage> Poll(size_t max_bytes = size_t{1} << 20);
+  // together) and none of a commit after `through`. An empty page when
+  // there is nothing new. Expired when the token is older than the
+  // history; Lagging when this subscriber fell more than the ring behind:
+  // subscribe again after token().
+  Result<ChangePage> Poll(size_t max_bytes = size_t{1} << 20, uint64_t through = UINT64_MAX);
   // Poll, waiting up to `timeout` for something to return.
   Result<ChangePage> Wait(std::chrono::milliseconds timeout, size_t max_bytes = size_t{1} << 20);
   // Called from the change log's thread whenever new commits are readable;

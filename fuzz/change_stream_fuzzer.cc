@@ -79,6 +79,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  if (!json::Parse(page->json).ok()) Fail("rendered invalid JSON: " + page->json);
+  if (!json::Parse(page->json()).ok()) Fail("rendered invalid JSON: " + std::string(page->json()));
   return 0;
 }

@@ -457,6 +457,22 @@ void AppendChanges(std::string* payload, uint64_t token, uint32_t count, std::st
   payload->append(json);
 }
 
+void AppendChangesFrame(std::string* out, uint64_t request_id, uint64_t token, uint32_t count, std::string_view json,
+                        bool compress) {
+  const size_t payload_bytes = 12 + json.size();
+  if (compress && payload_bytes >= kCompressMinBytes) {
+    std::string payload;
+    AppendChanges(&payload, token, count, json);
+    AppendFrame(out, MessageType::kChanges, request_id, payload, true);
+    return;
+  }
+  const size_t at = out->size();
+  out->resize(at + kFrameHeaderBytes);
+  AppendChanges(out, token, count, json);
+  WriteFrameHeader(out->data() + at, MessageType::kChanges, 0, request_id, static_cast<uint32_t>(payload_bytes),
+                   std::string_view(out->data() + at + kFrameHeaderBytes, payload_bytes));
+}
+
 Result<ChangesMessage> DecodeChanges(std::string_view payload) {
   WireReader r(payload, "Changes");
   ChangesMessage m;

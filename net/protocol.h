@@ -239,6 +239,10 @@ Result<MigratedMessage> DecodeMigrated(std::string_view payload);
 std::string EncodeSubscribed(const SubscribedMessage& m);
 Result<SubscribedMessage> DecodeSubscribed(std::string_view payload);
 void AppendChanges(std::string* payload, uint64_t token, uint32_t count, std::string_view json);
+// A whole Changes frame appended to *out, the payload written in place
+// (one copy of `json`, which a hundred subscribers of one page share).
+void AppendChangesFrame(std::string* out, uint64_t request_id, uint64_t token, uint32_t count, std::string_view json,
+                        bool compress);
 Result<ChangesMessage> DecodeChanges(std::string_view payload);
 // Begin, Commit, Rollback and GetSchema carry no payload; Ping and Pong
 // carry opaque bytes that Pong echoes.

@@ -535,6 +535,7 @@ class Server::Worker {
       io_uring_submit(&ring_);
       const int64_t now = NowUs();
       const int64_t batch = ctx_->limits.subscription_batch_us;
+      std::vector<std::shared_ptr<SubState>> due;
       for (std::shared_ptr<SubState>& st : pumps) {
         if (st->closed) continue;
         if (now - st->last_pump_us < batch) {
@@ -547,9 +548,9 @@ class Server::Worker {
           }
           continue;
         }
-        st->posted.store(false);
-        Pump(st);
+        due.push_back(std::move(st));
       }
+      PumpAll(due);
       if (!deferred_.empty()) ArmBatch();
     }
     ArmWake();
@@ -622,10 +623,19 @@ class Server::Worker {
     batch_armed_ = false;
     std::vector<std::shared_ptr<SubState>> due;
     due.swap(deferred_);
-    for (std::shared_ptr<SubState>& st : due) {
-      st->deferred = false;
-      st->posted.store(false);
-      if (!st->closed) Pump(st);
+    for (std::shared_ptr<SubState>& st : due) st->deferred = false;
+    PumpAll(due);
+  }
+
+  // Pumps subscriptions woken together through one commit version, so the
+  // ones with the same filter at the same token get one shared page. Their
+  // `posted` flags are cleared before the version is read: a commit read
+  // after that posts them again rather than waiting for the next one.
+  void PumpAll(const std::vector<std::shared_ptr<SubState>>& due) {
+    for (const std::shared_ptr<SubState>& st : due) st->posted.store(false);
+    const uint64_t through = ctx_->db->changes().read_version();
+    for (const std::shared_ptr<SubState>& st : due) {
+      if (!st->closed) Pump(st, through);
     }
   }
 
@@ -729,7 +739,7 @@ class Server::Worker {
   // Sends a subscription's next pages while the connection's output is
   // below the bound; past it the subscription waits for the sends (and,
   // if the change log's buffer overruns it meanwhile, lags).
-  void Pump(const std::shared_ptr<SubState>& st) {
+  void Pump(const std::shared_ptr<SubState>& st, uint64_t through = UINT64_MAX) {
     if (st->closed) return;  // before touching the connection, which may be gone
     Conn* c = st->conn;
     if (c->dead) return;
@@ -745,7 +755,7 @@ class Server::Worker {
         break;
       }
       const uint64_t before = st->sub->token();
-      Result<engine::ChangePage> page = st->sub->Poll(kSubscriptionPollBytes);
+      Result<engine::ChangePage> page = st->sub->Poll(kSubscriptionPollBytes, through);
       if (!page.ok()) {
         ErrorMessage e = ErrorFor(page.status());
         e.token = e.code == ErrorCode::kTokenExpired ? ctx_->db->changes().stats().horizon : st->sub->token();
@@ -754,9 +764,8 @@ class Server::Worker {
         break;
       }
       if (page->changes > 0) {
-        std::string payload;
-        AppendChanges(&payload, page->token, static_cast<uint32_t>(page->changes), page->json);
-        AppendFrame(&c->out, MessageType::kChanges, st->id, payload, c->session.compress());
+        AppendChangesFrame(&c->out, st->id, page->token, static_cast<uint32_t>(page->changes), page->json(),
+                           c->session.compress());
         server_->metrics_.ChangesSent(page->changes);
         st->last_pump_us = NowUs();
       } else if (page->token == before) {

@@ -80,7 +80,7 @@ class ChangesTest : public ::testing::Test {
       auto page = s.Wait(std::chrono::milliseconds(100));
       EXPECT_TRUE(page.ok()) << page.status().ToString();
       if (!page.ok()) break;
-      json::Value v = Json(page->json);
+      json::Value v = Json(page->json());
       EXPECT_EQ(static_cast<uint64_t>(v.Find("token")->int_value()), page->token);
       for (const json::Value& c : v.Find("changes")->items()) out.push_back(c);
     }
@@ -242,13 +242,66 @@ TEST_F(ChangesTest, ASubscriberTheBufferOverranLagsAndResumesFromItsToken) {
     auto p = again->Poll(512);
     ASSERT_OK(p.status());
     ASSERT_TRUE(p->changes > 0 || got.size() == versions.size());
-    const json::Value v = Json(p->json);
+    const json::Value v = Json(p->json());
     for (const json::Value& c : v.Find("changes")->items()) got.push_back(c);
   }
   ASSERT_EQ(got.size(), versions.size());
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(static_cast<uint64_t>(got[i].Find("version")->int_value()), versions[i]);
   }
+}
+
+// Subscribers with one filter at one token read one page, rendered once;
+// `through` stops a page at a commit, so subscribers polled together line
+// up; a subscriber at another token or with another filter gets its own.
+TEST_F(ChangesTest, SubscribersWithOneFilterAtOneTokenShareAPage) {
+  auto a = Subscribe(R"({"models": ["Post"]})");
+  auto b = Subscribe(R"({"models": ["Post"]})");
+  auto u = Subscribe(R"({"models": ["User"]})");
+  ASSERT_TRUE(a != nullptr && b != nullptr && u != nullptr);
+  const uint64_t v0 = a->token();
+  const uint64_t v1 = Run(R"({"create": "User", "data": {"id": 1, "name": "ada", "posts": {"create": [{"id": 10, "title": "a"}, {"id": 11, "title": "b"}]}}})");
+  const uint64_t v2 = Run(R"({"create": "User", "data": {"id": 2, "name": "bob"}})");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (db_->changes().read_version() < v2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_GE(db_->changes().read_version(), v2);
+
+  auto pa = a->Poll(size_t{1} << 20, v1);
+  auto pb = b->Poll(size_t{1} << 20, v1);
+  auto pu = u->Poll(size_t{1} << 20, v1);
+  ASSERT_OK(pa.status());
+  ASSERT_OK(pb.status());
+  ASSERT_OK(pu.status());
+  EXPECT_EQ(pa->token, v1);
+  EXPECT_EQ(pa->changes, 2u);
+  EXPECT_EQ(pb->text.get(), pa->text.get());  // the same bytes, not a copy
+  EXPECT_EQ(pb->changes, 2u);
+  EXPECT_EQ(pu->changes, 1u);
+  EXPECT_NE(pu->text.get(), pa->text.get());
+  EXPECT_EQ(a->token(), v1);
+  EXPECT_EQ(b->token(), v1);
+
+  // A late subscriber from v0 reads (v0, v2]: both posts, while `a`, at v1,
+  // reads (v1, v2], where no post changed.
+  auto c = Subscribe(R"({"models": ["Post"], "after": )" + std::to_string(v0) + "}");
+  ASSERT_NE(c, nullptr);
+  auto pa2 = a->Poll(size_t{1} << 20, v2);
+  auto pc = c->Poll(size_t{1} << 20, v2);
+  ASSERT_OK(pa2.status());
+  ASSERT_OK(pc.status());
+  EXPECT_EQ(pa2->token, v2);
+  EXPECT_EQ(pa2->changes, 0u);
+  EXPECT_EQ(pc->token, v2);
+  EXPECT_EQ(pc->changes, 2u);
+  EXPECT_EQ(Json(pc->json()).Find("changes")->items().size(), 2u);
+  EXPECT_EQ(Json(pa2->json()).Find("changes")->items().size(), 0u);
+  // `through` below the token changes nothing.
+  auto same = a->Poll(size_t{1} << 20, v1);
+  ASSERT_OK(same.status());
+  EXPECT_EQ(same->token, v2);
+  EXPECT_EQ(same->changes, 0u);
 }
 
 // Writers commit random transactions on two models while subscribers with
@@ -332,7 +385,7 @@ TEST_F(ChangesTest, ConcurrentWritersAndSubscribersSeeExactlyTheCommittedChanges
         const bool last = done.load();
         auto page = s.s->Wait(std::chrono::milliseconds(20));
         ASSERT_OK(page.status());
-        const json::Value v = Json(page->json);
+        const json::Value v = Json(page->json());
         for (const json::Value& c : v.Find("changes")->items()) s.got.push_back(c);
         if (last && page->changes == 0 && s.s->token() >= db_->store().last_committed().value()) break;
       }

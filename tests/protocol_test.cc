@@ -266,6 +266,25 @@ TEST(ProtocolMessageTest, SubscribedAndChangesRoundTrip) {
   EXPECT_NE(DecodeChanges(payload).status().message().find("Changes.json: is not valid UTF-8"), std::string::npos);
 }
 
+// The in-place Changes frame is byte for byte the frame of the payload
+// built apart, compressed or not.
+TEST(ProtocolMessageTest, AChangesFrameBuiltInPlaceIsTheSameFrame) {
+  const std::string small = R"({"token":7,"changes":[{}]})";
+  std::string big = R"({"token":7,"changes":[)";
+  for (int i = 0; i < 500; ++i) big += std::string(i == 0 ? "" : ",") + R"({"version":7,"model":"Comment"})";
+  big += "]}";
+  for (const std::string* json : std::vector<const std::string*>{&small, &big}) {
+    for (bool compress : {false, true}) {
+      std::string payload;
+      AppendChanges(&payload, 7, 3, *json);
+      std::string apart = "prefix", in_place = "prefix";
+      AppendFrame(&apart, MessageType::kChanges, 99, payload, compress);
+      AppendChangesFrame(&in_place, 99, 7, 3, *json, compress);
+      EXPECT_EQ(in_place, apart) << json->size() << " bytes, compress " << compress;
+    }
+  }
+}
+
 TEST(ProtocolMessageTest, ErrorKeepsACodeThisSideDoesNotKnow) {
   Result<ErrorMessage> out = DecodeError(EncodeError({static_cast<ErrorCode>(999), "from a newer server", ""}));
   ASSERT_TRUE(out.ok()) << out.status().ToString();

@@ -44,7 +44,7 @@ class LocalTarget final : public Target {
     const uint64_t newest = db_->store().last_committed().value();
     while (sub->token() < newest) {
       ASSIGN_OR_RETURN(engine::ChangePage p, sub->Poll());
-      if (p.changes > 0 && !page(p.json, p.changes)) break;
+      if (p.changes > 0 && !page(p.json(), p.changes)) break;
     }
     return Status::OK();
   }
