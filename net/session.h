@@ -43,6 +43,13 @@ struct ServerLimits {
   // commit (0: poll on every commit). The first commit after a quiet
   // spell goes out at once.
   uint32_t subscription_batch_us = 2000;
+  // About how many Changes frames a second the server sends in all while
+  // commits keep coming. Each event loop gets its share and spaces its
+  // streams' frames further apart than subscription_batch_us when its
+  // streams would send more: a frame costs a send, a TCP segment and a
+  // wake-up of the subscriber whatever it holds, so with a hundred
+  // streams they would cost more than the commits (0: no bound).
+  uint32_t subscription_frames_per_second = 10000;
   // A Mutate runs on the event loop itself (net/server.cc says how) when
   // its connection's previous one ran in less than this; longer ones go to
   // the executor pool, so one heavy write holds a loop at most once.

@@ -300,6 +300,56 @@ TEST_F(SubscribeTest, ChangesAreBatchedWhileCommitsKeepComingAndTheFirstGoesOutA
   EXPECT_EQ(got, versions);
 }
 
+// With more streams than the server's frame budget allows at the batch
+// interval, each stream's frames are spaced further apart, and every
+// event still arrives, in order.
+TEST_F(SubscribeTest, ManyStreamsShareTheServersFrameBudget) {
+  // Two loops, 40 frames a second: 20 per loop, so even one stream per
+  // loop gets a frame at most every 50 ms once a window has been counted.
+  StartServer({"--subscription-batch-us", "0", "--subscription-frames-per-second", "40"});
+  constexpr int kStreams = 4;
+  std::vector<std::unique_ptr<Client>> readers;
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < kStreams; ++i) {
+    readers.push_back(Connect());
+    auto sub = readers.back()->Subscribe(R"({"models":["User"]})");
+    ASSERT_OK(sub.status());
+    ids.push_back(sub->id);
+  }
+  auto writer = Connect();
+  std::vector<uint64_t> versions;
+  auto write_for = [&](std::chrono::milliseconds d) {
+    const auto end = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < end) {
+      auto r = writer->Mutate(CreateUser("f" + std::to_string(versions.size()) + "@x.org"));
+      ASSERT_OK(r.status());
+      versions.push_back(r->version);
+    }
+  };
+  write_for(std::chrono::milliseconds(300));  // the loops count their streams
+  const size_t warm = versions.size();
+  const uint64_t from = versions.back();
+  write_for(std::chrono::milliseconds(1000));
+  const size_t measured = versions.size() - warm;
+  constexpr size_t kMaxFrames = 1000 / 50 + 3;
+  ASSERT_GE(measured, 2 * kMaxFrames) << "too few commits to tell batched from unbatched frames";
+  for (int i = 0; i < kStreams; ++i) {
+    Stream s;
+    size_t frames_after = 0;
+    while (s.changes.size() < versions.size() && !s.ended) {
+      const size_t before = s.changes.size();
+      Read(*readers[i], ids[i], before + 1, &s);
+      if (s.token > from) ++frames_after;
+    }
+    ASSERT_FALSE(s.ended) << s.ended->message;
+    std::vector<uint64_t> got;
+    for (const auto& ch : s.changes) got.push_back(ch.Find("version")->int_value());
+    EXPECT_EQ(got, versions) << "stream " << i;
+    // One frame per commit without the budget.
+    EXPECT_LE(frames_after, kMaxFrames) << "stream " << i << ": " << measured << " commits";
+  }
+}
+
 TEST_F(SubscribeTest, ASlowSubscriberIsToldItLagsAndResumesWithoutSlowingWriters) {
   StartServer({"--change-buffer-bytes", "65536", "--subscription-output-bytes", "65536", "--no-compression"});
   net::ClientOptions o = server_->ClientOptions();

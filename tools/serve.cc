@@ -154,6 +154,10 @@ Runner AddServe(CLI::App& app, const Global& g) {
                   "a subscription's Changes frames go out at most this often while commits keep coming (0: one "
                   "per commit)")
       ->capture_default_str();
+  cmd->add_option("--subscription-frames-per-second", l.subscription_frames_per_second,
+                  "about how many Changes frames a second the server sends in all; with more streams, each "
+                  "one's frames are spaced further apart than --subscription-batch-us (0: no bound)")
+      ->capture_default_str();
   cmd->add_option("--loop-write-us", l.loop_write_us,
                   "a write runs on its event loop (no thread hand-off) when its connection's previous write ran "
                   "faster than this; slower ones go to the executor pool")
