@@ -282,8 +282,15 @@ bool IsValidUtf8(std::string_view bytes) {
   const size_t n = bytes.size();
   size_t i = 0;
   while (i < n) {
-    // Eight ASCII bytes at a time: most text (and every JSON request of
-    // ASCII keys and values) never takes the byte-wise path below.
+    // ASCII 32 bytes, then eight, at a time: most text (and every JSON
+    // request of ASCII keys and values) never takes the byte-wise path
+    // below. The wide step tests four words with one branch.
+    while (n - i >= 32) {
+      uint64_t w[4];
+      std::memcpy(w, p + i, sizeof w);
+      if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) != 0) break;
+      i += 32;
+    }
     while (n - i >= 8) {
       uint64_t word;
       std::memcpy(&word, p + i, sizeof word);

@@ -604,17 +604,18 @@ TEST(ConvertTest, IsValidUtf8AcceptsScalarValuesAndNoSurrogate) {
 }
 
 TEST(ConvertTest, IsValidUtf8FindsABadByteAnywhereInALongAsciiRun) {
-  // ASCII is checked eight bytes at a time: a sequence (good or bad) at
-  // every offset of a run, cut short at every length, must be judged as
-  // the reference judges it, whichever word it starts, ends or straddles.
+  // ASCII is checked 32 and eight bytes at a time: a sequence (good or
+  // bad) at every offset of a run, cut short at every length, must be
+  // judged as the reference judges it, whichever block or word it starts,
+  // ends or straddles.
   const std::string_view sequences[] = {"\xC3\xA9",     "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80",
                                         "\xC3",         "\xE2\x82",     "\xED\xA0\x80",     "\xC0\xAF",
                                         "\xF4\x90\x80\x80", "\xFF"};
   for (std::string_view seq : sequences) {
-    for (size_t at = 0; at <= 24; ++at) {
+    for (size_t at = 0; at <= 72; ++at) {
       std::string s(at, 'a');
       s += seq;
-      s += std::string(17, 'z');
+      s += std::string(41, 'z');
       for (size_t len = 0; len <= s.size(); ++len) {
         const std::string_view cut(s.data(), len);
         if (IsValidUtf8(cut) != ReferenceUtf8(cut)) FAIL() << "offset " << at << " length " << len;
