@@ -16,6 +16,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "net/frame_pacer.h"
 #include "net/server_conn.h"
 #include "net/socket.h"
 #include "util/coding.h"
@@ -45,8 +46,6 @@ uint64_t Micros(Clock::duration d) {
 // (a subscriber far behind yields to the loop's other connections).
 constexpr size_t kSubscriptionPollBytes = 256 * 1024;
 constexpr int kSubscriptionPollsPerTurn = 16;
-// Streams that sent frames are counted over windows this long (CountFrame).
-constexpr int64_t kFrameWindowUs = 100'000;
 
 // A Fetch runs on the event loop itself, without the two thread hops of
 // the pool (a profile of point lookups over loopback showed the scheduler's
@@ -94,7 +93,11 @@ ErrorMessage HeaderError(const Status& st) {
 // One event loop: its listening socket, its connections, its ring.
 class Server::Worker {
  public:
-  Worker(Server* server, int listen_fd) : server_(server), ctx_(&server->ctx_), listen_fd_(listen_fd) {}
+  Worker(Server* server, int listen_fd, size_t loops)
+      : server_(server),
+        ctx_(&server->ctx_),
+        listen_fd_(listen_fd),
+        pacer_(ctx_->limits.subscription_batch_us, ctx_->limits.subscription_frames_per_second, loops) {}
   ~Worker() {
     if (thread_.joinable()) thread_.join();
     if (listen_fd_ >= 0) ::close(listen_fd_);
@@ -536,7 +539,7 @@ class Server::Worker {
     if (!pumps.empty()) {
       io_uring_submit(&ring_);
       const int64_t now = NowUs();
-      const int64_t batch = stream_interval_us_;
+      const int64_t batch = pacer_.interval_us();
       std::vector<std::shared_ptr<SubState>> due;
       for (std::shared_ptr<SubState>& st : pumps) {
         if (st->closed) continue;
@@ -643,7 +646,7 @@ class Server::Worker {
 
   void ArmBatch() {
     if (batch_armed_) return;
-    const int64_t us = stream_interval_us_;
+    const int64_t us = pacer_.interval_us();
     batch_ts_.tv_sec = us / 1'000'000;
     batch_ts_.tv_nsec = static_cast<long long>(us % 1'000'000) * 1000;
     io_uring_sqe* sqe = Sqe();
@@ -770,34 +773,12 @@ class Server::Worker {
                            c->session.compress());
         server_->metrics_.ChangesSent(page->changes);
         st->last_pump_us = NowUs();
-        CountFrame(st.get(), st->last_pump_us);
+        pacer_.CountFrame(&st->frame_window, st->last_pump_us);
       } else if (page->token == before) {
         break;  // nothing new: the next commit wakes it
       }
     }
     ArmSend(c);
-  }
-
-  // Counts the streams that sent frames in the current window; at its end,
-  // spaces the streams' frames so that they make about this loop's share
-  // of subscription_frames_per_second (ServerLimits).
-  void CountFrame(SubState* st, int64_t now) {
-    if (now - frame_window_start_us_ >= kFrameWindowUs) {
-      const uint32_t fps = ctx_->limits.subscription_frames_per_second;
-      int64_t interval = ctx_->limits.subscription_batch_us;
-      if (fps > 0) {
-        const int64_t share = std::max<int64_t>(1, fps / static_cast<int64_t>(server_->workers_.size()));
-        interval = std::max<int64_t>(interval, static_cast<int64_t>(frame_window_streams_) * 1'000'000 / share);
-      }
-      stream_interval_us_ = interval;
-      frame_window_start_us_ = now;
-      ++frame_window_;
-      frame_window_streams_ = 0;
-    }
-    if (st->frame_window != frame_window_) {
-      st->frame_window = frame_window_;
-      ++frame_window_streams_;
-    }
   }
 
   void Kill(Conn* c) {
@@ -833,13 +814,7 @@ class Server::Worker {
   __kernel_timespec batch_ts_{};
   bool batch_armed_ = false;
   std::vector<std::shared_ptr<SubState>> deferred_;  // subscriptions the batch timer polls
-  // How long a stream waits between frames while commits keep coming: the
-  // batch interval, or longer when this loop's streams would send more
-  // than its share of frames (CountFrame).
-  int64_t stream_interval_us_ = ctx_->limits.subscription_batch_us;
-  int64_t frame_window_start_us_ = 0;
-  uint64_t frame_window_ = 1;
-  uint32_t frame_window_streams_ = 0;
+  FramePacer pacer_;  // how far apart this loop's streams send frames
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> grace_deadline_ms_{0};
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;  // the loop's thread only
@@ -875,7 +850,7 @@ Status Server::Start() {
       return fd.status();
     }
     if (port == 0) port = BoundPort(*fd);
-    workers_.push_back(std::make_unique<Worker>(this, *fd));
+    workers_.push_back(std::make_unique<Worker>(this, *fd, static_cast<size_t>(workers)));
     if (Status st = workers_.back()->Start(); !st.ok()) {
       Shutdown();
       return st;

@@ -57,7 +57,7 @@ struct SubState {
   bool blocked = false;             // stopped for the connection's output
   bool deferred = false;            // in the loop's list for the next batch timer
   int64_t last_pump_us = INT64_MIN / 2;  // when a poll last sent it changes
-  uint64_t frame_window = 0;             // the loop's last frame window it sent in
+  uint64_t frame_window = 0;             // FramePacer's mark: the last window it was counted in
 };
 
 struct Conn {

@@ -8,6 +8,7 @@
 
 #include "engine/database.h"
 #include "engine/users.h"
+#include "net/frame_pacer.h"
 #include "net/protocol.h"
 #include "net/session.h"
 #include "tests/test_util.h"
@@ -165,6 +166,47 @@ TEST_F(SessionTest, AMutateThatMayNotWaitForItsFlushLeavesAPendingCommit) {
   ASSERT_OK(h.status());
   EXPECT_EQ(h->type, MessageType::kError);
   db_->store().RemoveAppliedListener(listener);
+}
+
+// The event loop's pacing of change-stream frames: the batch interval
+// until a window shows more busy streams than the loop's share of the
+// frame budget allows, then streams x 1 s / share; back when they quiet.
+TEST(FramePacerTest, SpacesFramesWhenBusyStreamsWouldPassTheLoopsShare) {
+  // 10,000 frames a second over two loops: 5,000 for this one.
+  FramePacer p(2000, 10000, 2);
+  EXPECT_EQ(p.interval_us(), 2000);
+  std::vector<uint64_t> marks(100, 0);
+  int64_t start = 0;  // of the next window
+  auto window = [&](size_t streams, int frames_each) {
+    for (int f = 0; f < frames_each; ++f) {
+      for (size_t s = 0; s < streams; ++s) p.CountFrame(&marks[s], start + f * (FramePacer::kWindowUs / frames_each));
+    }
+    start += FramePacer::kWindowUs;
+  };
+  window(100, 3);  // the first window: counted, the interval not yet changed
+  EXPECT_EQ(p.interval_us(), 2000);
+  window(100, 3);  // 100 streams: 100 x 1 s / 5,000 = 20 ms
+  EXPECT_EQ(p.interval_us(), 20'000);
+  window(5, 3);  // five: 1 ms, below the batch interval
+  EXPECT_EQ(p.interval_us(), 20'000);
+  window(5, 1);
+  EXPECT_EQ(p.interval_us(), 2000);
+  window(10, 50);  // a stream counts once a window, however many frames it sends
+  window(10, 50);
+  EXPECT_EQ(p.interval_us(), 2000);
+
+  // No budget: the batch interval always; one loop gets the whole budget.
+  FramePacer unbounded(500, 0, 2);
+  FramePacer alone(0, 1000, 1);
+  std::vector<uint64_t> m1(50, 0), m2(50, 0);
+  for (int w = 0; w < 3; ++w) {
+    for (size_t s = 0; s < 50; ++s) {
+      unbounded.CountFrame(&m1[s], w * FramePacer::kWindowUs);
+      alone.CountFrame(&m2[s], w * FramePacer::kWindowUs);
+    }
+  }
+  EXPECT_EQ(unbounded.interval_us(), 500);
+  EXPECT_EQ(alone.interval_us(), 50'000);  // 50 x 1 s / 1,000
 }
 
 }  // namespace
