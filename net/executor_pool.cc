@@ -10,8 +10,10 @@ namespace {
 constexpr auto kIdleExit = std::chrono::seconds(10);
 }
 
-ExecutorPool::ExecutorPool(size_t min_threads, size_t max_threads)
-    : min_threads_(min_threads), max_threads_(std::max(max_threads, min_threads)) {
+ExecutorPool::ExecutorPool(size_t min_threads, size_t max_threads, size_t max_reads)
+    : min_threads_(min_threads),
+      max_threads_(std::max(max_threads, min_threads)),
+      max_reads_(max_reads > 0 ? max_reads : std::max<size_t>(2, 2 * std::thread::hardware_concurrency())) {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < min_threads_; ++i) {
     ++threads_;
@@ -29,8 +31,37 @@ ExecutorPool::~ExecutorPool() {
 }
 
 void ExecutorPool::Submit(std::function<void()> task) {
-  std::vector<std::thread> reap;
   std::unique_lock lock(mu_);
+  QueueLocked(std::move(task), lock);
+}
+
+void ExecutorPool::SubmitRead(std::function<void()> task) {
+  std::unique_lock lock(mu_);
+  if (reads_running_ >= max_reads_) {
+    reads_waiting_.push_back(std::move(task));
+    return;
+  }
+  ++reads_running_;
+  QueueLocked([this, task = std::move(task)]() mutable { RunReads(std::move(task)); }, lock);
+}
+
+void ExecutorPool::RunReads(std::function<void()> task) {
+  // The thread that finishes a read runs the next waiting one itself: no
+  // hand-off, and its caches (and allocator) are warm for it.
+  for (;;) {
+    task();
+    std::lock_guard lock(mu_);
+    if (reads_waiting_.empty()) {
+      --reads_running_;
+      return;
+    }
+    task = std::move(reads_waiting_.front());
+    reads_waiting_.pop_front();
+  }
+}
+
+void ExecutorPool::QueueLocked(std::function<void()> task, std::unique_lock<std::mutex>& lock) {
+  std::vector<std::thread> reap;
   for (std::thread::id id : exited_) {
     for (size_t i = 0; i < all_.size(); ++i) {
       if (all_[i].get_id() == id) {

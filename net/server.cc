@@ -477,7 +477,8 @@ class Server::Worker {
       c->running = true;
       ++on_pool_;
       c->running_id = req.header.request_id;
-      server_->pool_->Submit([this, c, req = std::move(req)]() mutable {
+      const bool read = req.header.type == MessageType::kFetch || req.header.type == MessageType::kExplain;
+      auto task = [this, c, req = std::move(req)]() mutable {
         Completion done{c, {}, req.header.type, 0, 0, req.header.request_id, nullptr};
         const auto started = Clock::now();
         c->session.Handle(req.header, req.payload, &done.reply);
@@ -485,7 +486,12 @@ class Server::Worker {
         done.micros = Micros(now - req.arrived);
         done.exec_micros = Micros(now - started);
         Post(std::move(done));
-      });
+      };
+      if (read) {
+        server_->pool_->SubmitRead(std::move(task));
+      } else {
+        server_->pool_->Submit(std::move(task));
+      }
     }
   }
 
@@ -841,7 +847,7 @@ Server::~Server() { Shutdown(); }
 Status Server::Start() {
   int workers = options_.workers > 0 ? options_.workers : static_cast<int>(std::thread::hardware_concurrency());
   workers = std::max(workers, 1);
-  pool_ = std::make_unique<ExecutorPool>(options_.min_executors, options_.max_executors);
+  pool_ = std::make_unique<ExecutorPool>(options_.min_executors, options_.max_executors, options_.max_running_reads);
   uint16_t port = options_.port;
   for (int i = 0; i < workers; ++i) {
     Result<int> fd = ListenTcp(options_.host, port, kListenBacklog, /*reuse_port=*/true);

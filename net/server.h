@@ -39,6 +39,9 @@ struct ServerOptions {
   int workers = 0;       // event loops; 0: one per core
   size_t min_executors = 4;
   size_t max_executors = 256;
+  // Reads (Fetch, Explain) running on executors at once; more wait their
+  // turn (net/executor_pool.h). 0: twice the hardware threads.
+  size_t max_running_reads = 0;
   bool compression = true;
   ServerLimits limits;
 };

@@ -2,12 +2,16 @@
 // the event loop relies on when it runs a request itself.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "engine/database.h"
 #include "engine/users.h"
+#include "net/executor_pool.h"
 #include "net/frame_pacer.h"
 #include "net/protocol.h"
 #include "net/session.h"
@@ -207,6 +211,52 @@ TEST(FramePacerTest, SpacesFramesWhenBusyStreamsWouldPassTheLoopsShare) {
   }
   EXPECT_EQ(unbounded.interval_us(), 500);
   EXPECT_EQ(alone.interval_us(), 50'000);  // 50 x 1 s / 1,000
+}
+
+// Reads on the executor pool: at most max_reads at once, the others in
+// the order submitted; other work never waits behind them (a read that
+// waits for it would otherwise hold its place forever).
+TEST(ExecutorPoolTest, RunsAtMostMaxReadsAtOnceInOrderAndOtherWorkBesideThem) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  std::vector<int> started;
+  int running = 0, most = 0, done = 0;
+  {
+    ExecutorPool pool(1, 16, 2);
+    ASSERT_EQ(pool.max_reads(), 2u);
+    for (int i = 0; i < 8; ++i) {
+      pool.SubmitRead([&, i] {
+        std::unique_lock lock(mu);
+        started.push_back(i);
+        most = std::max(most, ++running);
+        cv.wait(lock, [&] { return released; });  // the first two hold their places until released
+        --running;
+        ++done;
+        cv.notify_all();
+      });
+    }
+    {
+      std::unique_lock lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return started.size() == 2; }));
+    }
+    // Two reads wait for this task: it must run although the reads are at their limit.
+    pool.Submit([&] {
+      std::lock_guard lock(mu);
+      released = true;
+      cv.notify_all();
+    });
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return done == 8; }));
+  }
+  EXPECT_EQ(most, 2);
+  ASSERT_EQ(started.size(), 8u);
+  // In the order submitted, but for two threads racing to log theirs: no
+  // read starts more than one place away from its turn.
+  std::vector<int> sorted = started;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+  for (int j = 0; j < 8; ++j) EXPECT_LE(std::abs(started[static_cast<size_t>(j)] - j), 1) << "place " << j;
 }
 
 }  // namespace

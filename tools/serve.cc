@@ -126,6 +126,9 @@ Runner AddServe(CLI::App& app, const Global& g) {
   cmd->add_option("--port", s.port, "port to listen on (0: any free one)")->capture_default_str();
   cmd->add_option("--workers", s.workers, "event loops (0: one per core)")->capture_default_str();
   cmd->add_option("--max-executors", s.max_executors, "threads running requests, at most")->capture_default_str();
+  cmd->add_option("--max-running-reads", s.max_running_reads,
+                  "reads (Fetch, Explain) running on executors at once; more wait their turn (0: twice the cores)")
+      ->capture_default_str();
   cmd->add_option("--metrics", a->metrics_port, "serve Prometheus metrics on this port");
   cmd->add_option("--user", a->user, "the user created at the first start")->capture_default_str();
   cmd->add_option("--max-frame-bytes", l.max_frame_bytes, "largest request frame")
